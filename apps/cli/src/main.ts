@@ -1,0 +1,2 @@
+import { x } from '@reelay/core'; console.log('ok', x);
+import '@reelay/testing';
