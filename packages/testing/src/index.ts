@@ -1,1 +1,11 @@
-export {}
+export { generateBytes } from './bytes.ts';
+export type { GenerateBytesOptions, GeneratedBytes } from './bytes.ts';
+export { freePort } from './ports.ts';
+export { waitFor } from './wait.ts';
+export type { WaitForOptions } from './wait.ts';
+export { startRedis } from './redis.ts';
+export type { RedisBackend, RedisFixture, StartRedisOptions } from './redis.ts';
+export { clientConfigFor, startS3 } from './s3.ts';
+export type { S3Backend, S3Fixture, StartS3Options } from './s3.ts';
+export { simulatorFlags, startSimulator } from './simulator.ts';
+export type { SimStats, SimulatorFixture, StartSimulatorOptions } from './simulator.ts';

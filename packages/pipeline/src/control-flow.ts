@@ -1,0 +1,75 @@
+import { type ErrorCode, ReelayError, type Stage, serializeError } from '@reelay/core';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { PipelineContext } from './context.ts';
+
+/**
+ * How each class of error maps onto BullMQ's control flow:
+ * - rate limited → `worker.rateLimit(ms)` + `RateLimitError`: every replica pauses that queue, the job
+ *   goes back to wait without spending an attempt (bounded by the job's `maxStartedAttempts`);
+ * - retryable (transient) → rethrow: BullMQ retries with exponential backoff and jitter; on the last
+ *   attempt the record is failed with the error's code first;
+ * - final (invalid, content policy, auth, quota, not found, expired, timeout) → the record is failed
+ *   with the stable code, then `UnrecoverableError` ends the job without retries.
+ */
+export async function handleStageError(
+  ctx: PipelineContext,
+  stage: Stage,
+  job: Job,
+  worker: Worker | undefined,
+  error: unknown,
+  generationId: string,
+): Promise<never> {
+  const err = toReelayError(error);
+  if (err.code === 'rate_limited' && worker) {
+    const ms = Math.max(err.retryAfterMs ?? 1000, 50);
+    ctx.logger.warn({ generationId, stage, retryAfterMs: ms }, 'provider rate limit: pausing queue');
+    await worker.rateLimit(ms);
+    throw Worker.RateLimitError();
+  }
+  const attempts = job.opts.attempts ?? 1;
+  const lastAttempt = job.attemptsMade + 1 >= attempts;
+  if (err.retryable && !lastAttempt) {
+    ctx.logger.warn(
+      { generationId, stage, attempt: job.attemptsMade + 1, code: err.code, err: err.message },
+      'stage failed; will retry',
+    );
+    throw err;
+  }
+  await failGeneration(ctx, generationId, err, stage);
+  if (err.code === 'quota_exceeded' || err.code === 'auth_failed') {
+    // Every further submit would fail the same way: stop submitting until an operator resumes.
+    ctx.logger.error(
+      { generationId, code: err.code },
+      'provider refused our account: pausing the submit queue',
+    );
+    await ctx.queues.submit.pause();
+  }
+  throw new UnrecoverableError(`${err.code}: ${err.message}`);
+}
+
+export async function failGeneration(
+  ctx: PipelineContext,
+  generationId: string,
+  error: ReelayError,
+  stage: Stage,
+): Promise<void> {
+  const { applied } = await ctx.store.update(
+    generationId,
+    { error: serializeError(error), timings: { completedAt: Date.now() } },
+    { status: 'failed' },
+  );
+  if (applied)
+    ctx.logger.error({ generationId, stage, code: error.code, err: error.message }, 'generation failed');
+}
+
+export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): ReelayError {
+  return new ReelayError(code, message, details ? { details } : {});
+}
+
+function toReelayError(error: unknown): ReelayError {
+  if (error instanceof ReelayError) return error;
+  return new ReelayError('internal', error instanceof Error ? error.message : String(error), {
+    retryable: true,
+    cause: error,
+  });
+}

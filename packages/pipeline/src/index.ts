@@ -1,0 +1,17 @@
+export type { PipelineContext } from './context.ts';
+export { failGeneration, handleStageError } from './control-flow.ts';
+export { enqueueGeneration } from './enqueue.ts';
+export type { EnqueueOptions, EnqueueResult } from './enqueue.ts';
+export { MANIFEST_VERSION, buildManifest, objectKeys } from './manifest.ts';
+export type { Manifest } from './manifest.ts';
+export { DEFAULT_EXPECTED_DURATION, resolvePipelineOptions } from './pipeline-options.ts';
+export type { PipelineOptions, PipelineOptionsInput } from './pipeline-options.ts';
+export { expectedDurationMs, firstCheckDelay, nextPollDelay } from './poll-schedule.ts';
+export { processDownload } from './stages/download.ts';
+export { processPoll } from './stages/poll.ts';
+export { processSubmit } from './stages/submit.ts';
+export { waitForGeneration } from './waiter.ts';
+export { handleProviderWebhook } from './webhook.ts';
+export type { WebhookOutcome } from './webhook.ts';
+export { startStageWorkers, sweepOrphans } from './workers.ts';
+export type { StageWorkerOptions, StageWorkers } from './workers.ts';

@@ -1,0 +1,120 @@
+import { type GenerationRecord, type GenerationStorage, ReelayError, jobSchemas } from '@reelay/core';
+import type { Job, Worker } from 'bullmq';
+import type { PipelineContext } from '../context.ts';
+import { handleStageError } from '../control-flow.ts';
+import { type Manifest, buildManifest, objectKeys } from '../manifest.ts';
+
+/**
+ * download: stream the finished video (and thumbnail, when asked) from the provider straight into
+ * the object store — no file in memory — with the sha256 computed on the way, then a manifest
+ * beside it. Idempotent: a manifest already stored whose video is still there with the same byte
+ * count means an earlier run finished; the record is completed from it without downloading again.
+ * A put that fails midway leaves nothing at the key (the store's promise), so a retry starts clean.
+ */
+export async function processDownload(ctx: PipelineContext, job: Job, worker?: Worker): Promise<void> {
+  const data = jobSchemas.download.parse(job.data);
+  try {
+    await downloadOnce(ctx, data.generationId, data.videoId);
+  } catch (error) {
+    await handleStageError(ctx, 'download', job, worker, error, data.generationId);
+  }
+}
+
+async function downloadOnce(ctx: PipelineContext, generationId: string, videoId: string): Promise<void> {
+  const record = await ctx.store.get(generationId);
+  if (record?.status !== 'downloading' || record.providerVideoId !== videoId) return;
+  const keys = objectKeys(generationId);
+
+  const existing = await ctx.objects.getJson<Manifest>(keys.manifest);
+  if (existing && existing.providerVideoId === videoId) {
+    const head = await ctx.objects.head(keys.video);
+    if (head && head.bytes === existing.video.bytes) {
+      const storage: GenerationStorage = {
+        ...existing.video,
+        manifest: { uri: ctx.objects.uri(keys.manifest), key: keys.manifest },
+      };
+      if (existing.thumbnail) storage.thumbnail = existing.thumbnail;
+      return finish(ctx, record, storage);
+    }
+  }
+
+  assertNotExpired(record);
+  const startedAt = Date.now();
+  await ctx.store.update(generationId, {
+    timings: { downloadStartedAt: startedAt },
+    attempts: { download: record.attempts.download + 1 },
+  });
+
+  const video = await fetchInto(ctx, record, videoId, 'video', keys.video, 'video/mp4');
+  const storage: GenerationStorage = { ...video };
+  if (record.request.thumbnail) {
+    storage.thumbnail = await fetchInto(ctx, record, videoId, 'thumbnail', keys.thumbnail, 'image/webp');
+  }
+  const completedRecord: GenerationRecord = {
+    ...record,
+    timings: { ...record.timings, downloadStartedAt: startedAt, completedAt: Date.now() },
+  };
+  const manifest = await ctx.objects.putJson(keys.manifest, buildManifest(completedRecord, videoId, storage));
+  storage.manifest = { uri: manifest.uri, key: manifest.key };
+  ctx.logger.info(
+    { generationId, videoId, stage: 'download', bytes: video.bytes, ms: Date.now() - startedAt },
+    'stored video',
+  );
+  await finish(ctx, record, storage);
+}
+
+async function fetchInto(
+  ctx: PipelineContext,
+  record: GenerationRecord,
+  videoId: string,
+  variant: 'video' | 'thumbnail',
+  key: string,
+  contentType: string,
+) {
+  let content: Awaited<ReturnType<PipelineContext['provider']['downloadContent']>>;
+  try {
+    content = await ctx.provider.downloadContent(videoId, variant);
+  } catch (error) {
+    const err = ctx.provider.classifyError(error);
+    if (err.code === 'not_found') assertNotExpired(record);
+    throw err;
+  }
+  try {
+    const stored = await ctx.objects.put(key, content.body, {
+      contentType: content.contentType ?? contentType,
+      ...(content.contentLength !== null ? { expectedBytes: content.contentLength } : {}),
+    });
+    return { uri: stored.uri, key: stored.key, bytes: stored.bytes, sha256: stored.sha256 };
+  } catch (error) {
+    content.body.destroy();
+    // A stream cut mid-way or a short body: the provider still has the asset, try again.
+    throw new ReelayError('transient', `storing the ${variant} failed: ${(error as Error).message}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+}
+
+function assertNotExpired(record: GenerationRecord): void {
+  if (record.providerExpiresAt !== undefined && Date.now() >= record.providerExpiresAt * 1000) {
+    throw new ReelayError('asset_expired', 'the provider deleted the asset before it was stored', {
+      details: { expiresAt: record.providerExpiresAt },
+    });
+  }
+}
+
+async function finish(
+  ctx: PipelineContext,
+  record: GenerationRecord,
+  storage: GenerationStorage,
+): Promise<void> {
+  const notify = record.callbackUrl !== undefined;
+  const { applied } = await ctx.store.update(
+    record.id,
+    { storage, progress: 100, timings: { completedAt: Date.now() } },
+    { status: notify ? 'notifying' : 'completed', from: ['downloading'] },
+  );
+  if (applied && notify) {
+    await ctx.queues.notify.add('notify', { generationId: record.id }, { jobId: record.id });
+  }
+}

@@ -1,0 +1,153 @@
+import { type GenerationRecord, ReelayError, jobIdFor, jobSchemas, type JobData } from '@reelay/core';
+import type { ProviderVideo } from '@reelay/providers';
+import { DelayedError, type Job, type Worker } from 'bullmq';
+import type { PipelineContext } from '../context.ts';
+import { failGeneration, handleStageError } from '../control-flow.ts';
+import { expectedDurationMs, nextPollDelay } from '../poll-schedule.ts';
+
+/** Provider failure codes that are a verdict on the content: never resubmitted. */
+const POLICY_CODE = /moderation|policy|safety|content/i;
+
+/**
+ * poll: one look at the provider's video. Still running → the same job is put back to wait with
+ * `moveToDelayed` + `DelayedError` (no attempt spent, no worker held) for an interval computed from
+ * the progress rate; completed → hand on to download; failed → content policy is final, anything
+ * else starts a new round (a new video) a bounded number of times. A provider webhook promotes the
+ * delayed job, so it runs at once; it never trusts the webhook's payload, it looks for itself.
+ */
+export async function processPoll(
+  ctx: PipelineContext,
+  job: Job,
+  token: string | undefined,
+  worker?: Worker,
+) {
+  const data = jobSchemas.poll.parse(job.data);
+  let outcome: { delayUntil: number; data: JobData<'poll'> } | undefined;
+  try {
+    outcome = await pollOnce(ctx, data);
+  } catch (error) {
+    await handleStageError(ctx, 'poll', job, worker, error, data.generationId);
+  }
+  if (outcome) {
+    await job.updateData(outcome.data);
+    await job.moveToDelayed(outcome.delayUntil, token);
+    throw new DelayedError();
+  }
+}
+
+async function pollOnce(
+  ctx: PipelineContext,
+  data: JobData<'poll'>,
+): Promise<{ delayUntil: number; data: JobData<'poll'> } | undefined> {
+  const record = await ctx.store.get(data.generationId);
+  if (record?.status !== 'generating' || record.providerVideoId !== data.videoId) return undefined;
+
+  let video: ProviderVideo;
+  try {
+    video = await ctx.provider.retrieve(data.videoId);
+  } catch (error) {
+    throw ctx.provider.classifyError(error);
+  }
+  const now = Date.now();
+  switch (video.status) {
+    case 'completed':
+      await completed(ctx, record, video, data.round);
+      return undefined;
+    case 'failed':
+      await failed(ctx, record, video, data.round);
+      return undefined;
+    default: {
+      const submittedAt = record.timings.submittedAt ?? record.timings.createdAt;
+      if (now - submittedAt > ctx.options.deadlineMs / ctx.options.durationScale) {
+        await failGeneration(
+          ctx,
+          record.id,
+          new ReelayError('timeout', `still ${video.status} at the provider after the deadline`, {
+            details: { videoId: video.id, progress: video.progress },
+          }),
+          'poll',
+        );
+        return undefined;
+      }
+      if (video.progress !== record.progress) await ctx.store.update(record.id, { progress: video.progress });
+      const previous =
+        data.lastAt !== undefined && data.lastProgress !== undefined
+          ? { at: data.lastAt, progress: data.lastProgress }
+          : undefined;
+      const delay = nextPollDelay(ctx.options, {
+        submittedAt,
+        expectedMs: expectedDurationMs(ctx.options, record.request.model, record.request.seconds),
+        now: { at: now, progress: video.progress },
+        ...(previous ? { previous } : {}),
+      });
+      return { delayUntil: now + delay, data: { ...data, lastProgress: video.progress, lastAt: now } };
+    }
+  }
+}
+
+async function completed(
+  ctx: PipelineContext,
+  record: GenerationRecord,
+  video: ProviderVideo,
+  round: number,
+) {
+  const patch = {
+    progress: 100,
+    timings: {
+      generatedAt: Date.now(),
+      ...(video.completedAt !== null ? { providerCompletedAt: video.completedAt * 1000 } : {}),
+    },
+    ...(video.expiresAt !== null ? { providerExpiresAt: video.expiresAt } : {}),
+  };
+  await ctx.store.update(record.id, patch, { status: 'downloading', from: ['generating'] });
+  ctx.logger.info(
+    { generationId: record.id, videoId: video.id, stage: 'poll' },
+    'generated; handing on to download',
+  );
+  await ctx.queues.download.add(
+    'download',
+    { generationId: record.id, videoId: video.id, round },
+    { jobId: jobIdFor(record.id, round) },
+  );
+}
+
+async function failed(ctx: PipelineContext, record: GenerationRecord, video: ProviderVideo, round: number) {
+  const code = video.error?.code ?? 'unknown';
+  const message = video.error?.message ?? 'the provider reported the generation as failed';
+  if (POLICY_CODE.test(code)) {
+    await failGeneration(
+      ctx,
+      record.id,
+      new ReelayError('content_policy', message, { details: { videoId: video.id, providerCode: code } }),
+      'poll',
+    );
+    return;
+  }
+  if (round >= ctx.options.maxResubmits) {
+    await failGeneration(
+      ctx,
+      record.id,
+      new ReelayError('provider_failed', message, {
+        details: { videoId: video.id, providerCode: code, rounds: round + 1 },
+      }),
+      'poll',
+    );
+    return;
+  }
+  const next = round + 1;
+  const { applied } = await ctx.store.update(
+    record.id,
+    { progress: 0, attempts: { resubmits: next }, timings: { submitIntentAt: 0 } },
+    { status: 'queued', from: ['generating'], unset: ['providerVideoId', 'providerExpiresAt'] },
+  );
+  if (!applied) return;
+  ctx.logger.warn(
+    { generationId: record.id, videoId: video.id, providerCode: code, round: next },
+    'provider failed the video; resubmitting',
+  );
+  await ctx.queues.submit.add(
+    'submit',
+    { generationId: record.id, round: next },
+    { jobId: jobIdFor(record.id, next) },
+  );
+}

@@ -1,0 +1,128 @@
+import { type GenerationRecord, ReelayError, isTerminal, jobIdFor, jobSchemas } from '@reelay/core';
+import type { ProviderVideo } from '@reelay/providers';
+import type { Job, Worker } from 'bullmq';
+import type { PipelineContext } from '../context.ts';
+import { handleStageError } from '../control-flow.ts';
+import { firstCheckDelay } from '../poll-schedule.ts';
+
+/**
+ * submit: create the video at the provider, at most once per generation round.
+ *
+ * The ledger is the record itself: `submitIntentAt` is written before the create is sent and
+ * `providerVideoId` right after it answers. A run that finds an intent without a video id knows an
+ * earlier create may have reached the provider (it crashed or timed out after sending), so it
+ * reconciles first — the provider's list, newest first, for an unclaimed video with the same
+ * request — and only creates when none is found. The create itself carries
+ * `Idempotency-Key: <job id>`, which protects again at providers that honour it.
+ */
+export async function processSubmit(ctx: PipelineContext, job: Job, worker?: Worker): Promise<void> {
+  const { generationId, round } = jobSchemas.submit.parse(job.data);
+  try {
+    await submitOnce(ctx, generationId, round);
+  } catch (error) {
+    await handleStageError(ctx, 'submit', job, worker, error, generationId);
+  }
+}
+
+async function submitOnce(ctx: PipelineContext, generationId: string, round: number): Promise<void> {
+  const record = await ctx.store.get(generationId);
+  if (!record || isTerminal(record.status) || record.attempts.resubmits !== round) return;
+  if (record.providerVideoId) return handOff(ctx, record, record.providerVideoId, round);
+
+  const intentAt = record.timings.submitIntentAt ?? 0;
+  if (intentAt > 0) {
+    const found = await reconcile(ctx, record, intentAt);
+    if (found) return recordVideo(ctx, record, found, round);
+  }
+
+  const now = Date.now();
+  const marked = await ctx.store.update(
+    generationId,
+    { timings: { submitIntentAt: now }, attempts: { submit: record.attempts.submit + 1 } },
+    { status: 'submitting', from: ['queued', 'submitting'] },
+  );
+  if (!marked.applied) return; // cancelled meanwhile
+
+  let video: ProviderVideo;
+  try {
+    video = await ctx.provider.create(record.request, { idempotencyKey: jobIdFor(generationId, round) });
+  } catch (error) {
+    const err = ctx.provider.classifyError(error);
+    // A definite refusal (429, 4xx) created nothing, so the next attempt need not reconcile. When the
+    // outcome is unknown (reset, timeout, 5xx) the intent stays: the create may have landed.
+    if (!err.outcomeUnknown) {
+      await ctx.store.update(
+        generationId,
+        { timings: { submitIntentAt: 0 } },
+        { status: 'queued', from: ['submitting'] },
+      );
+    }
+    throw err;
+  }
+  await recordVideo(ctx, record, video, round);
+}
+
+async function reconcile(
+  ctx: PipelineContext,
+  record: GenerationRecord,
+  intentAt: number,
+): Promise<ProviderVideo | null> {
+  const found = await ctx.provider.findCreated({
+    prompt: record.request.prompt,
+    model: record.request.model,
+    seconds: record.request.seconds,
+    size: record.request.size,
+    createdAfterSec: Math.floor(intentAt / 1000),
+    clockSkewSec: ctx.options.reconcileSkewSeconds,
+    exclude: async (videoId) => (await ctx.store.generationForVideo(videoId)) !== null,
+  });
+  if (found) ctx.logger.info({ generationId: record.id, videoId: found.id }, 'reconciled an earlier create');
+  return found;
+}
+
+async function recordVideo(
+  ctx: PipelineContext,
+  record: GenerationRecord,
+  video: ProviderVideo,
+  round: number,
+): Promise<void> {
+  let chosen = video;
+  if (!(await ctx.store.claimVideo(chosen.id, record.id))) {
+    // Another generation reconciled onto the video we just created, so the one it created is ours.
+    const other = await reconcile(ctx, record, record.timings.submitIntentAt ?? Date.now());
+    if (!other || !(await ctx.store.claimVideo(other.id, record.id))) {
+      throw new ReelayError(
+        'transient',
+        'created video was claimed by another generation; reconciling again',
+        {
+          retryable: true,
+        },
+      );
+    }
+    chosen = other;
+  }
+  await ctx.store.update(
+    record.id,
+    { providerVideoId: chosen.id, timings: { submittedAt: Date.now() } },
+    { status: 'generating', from: ['queued', 'submitting'] },
+  );
+  ctx.logger.info(
+    { generationId: record.id, videoId: chosen.id, stage: 'submit', round, tenant: record.tenant },
+    'submitted to provider',
+  );
+  await handOff(ctx, record, chosen.id, round);
+}
+
+async function handOff(
+  ctx: PipelineContext,
+  record: GenerationRecord,
+  videoId: string,
+  round: number,
+): Promise<void> {
+  const delay = firstCheckDelay(ctx.options, record.request.model, record.request.seconds);
+  await ctx.queues.poll.add(
+    'poll',
+    { generationId: record.id, videoId, round },
+    { jobId: jobIdFor(record.id, round), delay },
+  );
+}

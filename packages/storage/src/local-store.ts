@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import { notFound } from './errors.ts';
+import { HashMeter } from './hash-meter.ts';
+import { jsonBody } from './json-body.ts';
+import { checkKey } from './keys.ts';
+import type { ObjectHead, ObjectStore, PutBody, PutOptions, StoredObject } from './object-store.ts';
+
+/**
+ * Objects as files under one root directory: the embedded default. A put streams into a hidden temp
+ * file in the target's own directory (same filesystem, so the rename is atomic), flushes it to disk,
+ * then renames it over the key; a failed put removes the temp file. A crash mid-put can leave a
+ * `.<name>.<hex>.partial` file behind, never a partial object at the key.
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly kind = 'file' as const;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  uri(key: string): string {
+    return pathToFileURL(this.#path(key)).href;
+  }
+
+  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> {
+    const path = this.#path(key);
+    options.signal?.throwIfAborted();
+    await mkdir(dirname(path), { recursive: true });
+    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+    const meter = new HashMeter(options.expectedBytes);
+    try {
+      // `flush: true` fsyncs before close: the rename must not publish a file whose data is still
+      // only in the page cache.
+      const file = createWriteStream(temp, { flags: 'wx', flush: true });
+      await pipeline(body, meter, file, options.signal ? { signal: options.signal } : {});
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return { uri: this.uri(key), key, bytes: meter.bytes, sha256: meter.sha256 };
+  }
+
+  putJson(key: string, value: unknown): Promise<StoredObject> {
+    return this.put(key, jsonBody(value), { contentType: 'application/json' });
+  }
+
+  async head(key: string): Promise<ObjectHead | null> {
+    try {
+      const info = await stat(this.#path(key));
+      return info.isFile() ? { bytes: info.size } : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async getJson<T = unknown>(key: string): Promise<T | null> {
+    try {
+      return JSON.parse(await readFile(this.#path(key), 'utf8')) as T;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async createReadStream(key: string): Promise<Readable> {
+    const path = this.#path(key);
+    try {
+      // Opened first so a missing object rejects here, not as a late 'error' event on the stream.
+      const handle = await open(path, 'r');
+      return handle.createReadStream();
+    } catch (error) {
+      if (isMissing(error)) throw notFound(this.uri(key));
+      throw error;
+    }
+  }
+
+  async readableUrl(key: string): Promise<string> {
+    return this.uri(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
+  }
+
+  async close(): Promise<void> {}
+
+  #path(key: string): string {
+    const path = join(this.root, checkKey(key));
+    // checkKey already refuses `..`; this is the belt to its braces.
+    if (!path.startsWith(this.root.endsWith(sep) ? this.root : this.root + sep))
+      throw new Error(`object key escapes the store root: ${key}`);
+    return path;
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
