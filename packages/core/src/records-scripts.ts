@@ -1,0 +1,59 @@
+/**
+ * Lua for the generation record store. Every key carries the prefix's hash tag, so keys built from
+ * ARGV inside a script still share one Cluster slot (the same approach BullMQ's scripts take).
+ */
+
+/**
+ * create
+ * KEYS[1] record hash, KEYS[2] index of all records (zset), KEYS[3] index of status `queued` (zset),
+ * KEYS[4] tenant index (zset)
+ * ARGV[1] createdAt ms, ARGV[2] request fingerprint, ARGV[3..] field, value pairs
+ * Returns {1} when created; {0, existing fingerprint, existing status} when the id already exists
+ * (an idempotent re-enqueue). Events: none.
+ */
+export const CREATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local cur = redis.call('HMGET', KEYS[1], 'fingerprint', 'status')
+  return {0, cur[1] or '', cur[2] or ''}
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[1], redis.call('HGET', KEYS[1], 'id'))
+redis.call('ZADD', KEYS[3], ARGV[1], redis.call('HGET', KEYS[1], 'id'))
+redis.call('ZADD', KEYS[4], ARGV[1], redis.call('HGET', KEYS[1], 'id'))
+return {1}
+`;
+
+/**
+ * update
+ * KEYS[1] record hash
+ * ARGV[1] status-index key prefix (e.g. "{reelay}:gen:status:"), ARGV[2] new status or "",
+ * ARGV[3] comma-separated statuses the record must be in for the update to apply, or "" for any
+ * non-terminal status, or "*" for any status at all; ARGV[4] updatedAt ms;
+ * ARGV[5] number of fields to delete N, ARGV[6..5+N] those fields; ARGV[6+N..] field, value pairs.
+ * Returns {1, previous status} when applied, {0, current status} when the guard refused,
+ * {-1} when the record does not exist. Events: none.
+ */
+export const UPDATE_SCRIPT = `
+local cur = redis.call('HMGET', KEYS[1], 'status', 'createdAt', 'id')
+if not cur[1] then return {-1} end
+local status = cur[1]
+local guard = ARGV[3]
+if guard == '' then
+  if status == 'completed' or status == 'failed' or status == 'cancelled' then return {0, status} end
+elseif guard ~= '*' then
+  local ok = false
+  for s in string.gmatch(guard, '([^,]+)') do if s == status then ok = true end end
+  if not ok then return {0, status} end
+end
+local ndel = tonumber(ARGV[5])
+if ndel > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 6, 5 + ndel)) end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
+if #ARGV >= 6 + ndel then redis.call('HSET', KEYS[1], unpack(ARGV, 6 + ndel)) end
+local new = ARGV[2]
+if new ~= '' and new ~= status then
+  redis.call('HSET', KEYS[1], 'status', new)
+  redis.call('ZREM', ARGV[1] .. status, cur[3])
+  redis.call('ZADD', ARGV[1] .. new, cur[2], cur[3])
+end
+return {1, status}
+`;
