@@ -1,5 +1,5 @@
 import { GenerationStore, type Logger, createRedisConnection, createStageQueues } from '@reelay/core';
-import { type PipelineContext, resolvePipelineOptions } from '@reelay/pipeline';
+import { type PipelineContext, admitAll, resolvePipelineOptions } from '@reelay/pipeline';
 import { createOpenAIProvider } from '@reelay/providers';
 import { createObjectStore } from '@reelay/storage';
 import type { Redis } from 'ioredis';
@@ -10,7 +10,9 @@ const LOCAL_SIM_KEY = 'sk-sim-local';
 
 export function buildContext(env: WorkerEnv, logger: Logger): { ctx: PipelineContext; redis: Redis } {
   const redis = createRedisConnection(env.REDIS_URL, { role: 'worker', name: 'reelay-worker' });
+  const admission = admitAll;
   const ctx: PipelineContext = {
+    admission,
     store: new GenerationStore(redis, env.REELAY_PREFIX),
     queues: createStageQueues(redis, env.REELAY_PREFIX),
     provider: createOpenAIProvider({
@@ -18,6 +20,7 @@ export function buildContext(env: WorkerEnv, logger: Logger): { ctx: PipelineCon
       baseURL: env.OPENAI_BASE_URL,
       model: env.REELAY_MODEL,
       ...(env.OPENAI_WEBHOOK_SECRET ? { webhookSecret: env.OPENAI_WEBHOOK_SECRET } : {}),
+      onResponse: (info) => admission.observe?.(info),
     }),
     objects: createObjectStore(env.REELAY_STORAGE_URL),
     logger,

@@ -7,7 +7,6 @@ import {
   GenerationStore,
   type StageQueues,
   closeStageQueues,
-  createLogger,
   createStageQueues,
 } from '@reelay/core';
 import { enqueueGeneration, resolvePipelineOptions, waitForGeneration } from '@reelay/pipeline';
@@ -126,4 +125,3 @@ export async function createHarness(
   return harness;
 }
 
-export const logger = createLogger({ name: 'test', format: 'json', level: 'silent' });

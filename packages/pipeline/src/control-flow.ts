@@ -1,5 +1,6 @@
 import { type ErrorCode, ReelayError, type Stage, serializeError } from '@reelay/core';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { AdmissionDecision } from './admission.ts';
 import type { PipelineContext } from './context.ts';
 
 /**
@@ -18,7 +19,9 @@ export async function handleStageError(
   worker: Worker | undefined,
   error: unknown,
   generationId: string,
+  token?: string,
 ): Promise<never> {
+  if (error instanceof WaitSignal) return wait(job, worker, error, token);
   const err = toReelayError(error);
   if (err.code === 'rate_limited' && worker) {
     const ms = Math.max(err.retryAfterMs ?? 1000, 50);
@@ -72,4 +75,38 @@ function toReelayError(error: unknown): ReelayError {
     retryable: true,
     cause: error,
   });
+}
+
+/**
+ * Thrown inside a stage when admission says "not now". Not a failure: no attempt is spent. A wait for
+ * the whole queue (`rate`, `in_flight`) pauses it for every replica via `worker.rateLimit`; a wait of
+ * one job (`budget`) puts just that job back to the delayed set.
+ */
+export class WaitSignal extends Error {
+  readonly retryInMs: number;
+  readonly reason: 'rate' | 'in_flight' | 'budget';
+  constructor(decision: Extract<AdmissionDecision, { admitted: false }>) {
+    super(`waiting ${decision.retryInMs} ms: ${decision.reason}`);
+    this.name = 'WaitSignal';
+    this.retryInMs = Math.max(1, Math.ceil(decision.retryInMs));
+    this.reason = decision.reason;
+  }
+}
+
+export function throwIfNotAdmitted(decision: AdmissionDecision): void {
+  if (!decision.admitted) throw new WaitSignal(decision);
+}
+
+async function wait(
+  job: Job,
+  worker: Worker | undefined,
+  signal: WaitSignal,
+  token?: string,
+): Promise<never> {
+  if (signal.reason !== 'budget' && worker) {
+    await worker.rateLimit(signal.retryInMs);
+    throw Worker.RateLimitError();
+  }
+  await job.moveToDelayed(Date.now() + signal.retryInMs, token);
+  throw new DelayedError();
 }

@@ -1,5 +1,7 @@
+export { admitAll } from './admission.ts';
+export type { Admission, AdmissionDecision, SettleOutcome } from './admission.ts';
 export type { PipelineContext } from './context.ts';
-export { failGeneration, handleStageError } from './control-flow.ts';
+export { WaitSignal, failGeneration, handleStageError, throwIfNotAdmitted } from './control-flow.ts';
 export { enqueueGeneration } from './enqueue.ts';
 export type { EnqueueOptions, EnqueueResult } from './enqueue.ts';
 export { MANIFEST_VERSION, buildManifest, objectKeys } from './manifest.ts';

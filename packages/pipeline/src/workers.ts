@@ -44,11 +44,11 @@ export function startStageWorkers(
     const processor = async (job: Job, token?: string) => {
       switch (stage) {
         case 'submit':
-          return processSubmit(ctx, job, worker);
+          return processSubmit(ctx, job, token, worker);
         case 'poll':
           return processPoll(ctx, job, token, worker);
         case 'download':
-          return processDownload(ctx, job, worker);
+          return processDownload(ctx, job, token, worker);
       }
     };
     const limiter = options.limiter?.[stage];

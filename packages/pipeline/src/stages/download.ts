@@ -1,7 +1,7 @@
 import { type GenerationRecord, type GenerationStorage, ReelayError, jobSchemas } from '@reelay/core';
 import type { Job, Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
-import { handleStageError } from '../control-flow.ts';
+import { handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { type Manifest, buildManifest, objectKeys } from '../manifest.ts';
 
 /**
@@ -11,12 +11,17 @@ import { type Manifest, buildManifest, objectKeys } from '../manifest.ts';
  * count means an earlier run finished; the record is completed from it without downloading again.
  * A put that fails midway leaves nothing at the key (the store's promise), so a retry starts clean.
  */
-export async function processDownload(ctx: PipelineContext, job: Job, worker?: Worker): Promise<void> {
+export async function processDownload(
+  ctx: PipelineContext,
+  job: Job,
+  token?: string,
+  worker?: Worker,
+): Promise<void> {
   const data = jobSchemas.download.parse(job.data);
   try {
     await downloadOnce(ctx, data.generationId, data.videoId);
   } catch (error) {
-    await handleStageError(ctx, 'download', job, worker, error, data.generationId);
+    await handleStageError(ctx, 'download', job, worker, error, data.generationId, token);
   }
 }
 
@@ -71,6 +76,7 @@ async function fetchInto(
   key: string,
   contentType: string,
 ) {
+  if (ctx.admission.beforeRead) throwIfNotAdmitted(await ctx.admission.beforeRead());
   let content: Awaited<ReturnType<PipelineContext['provider']['downloadContent']>>;
   try {
     content = await ctx.provider.downloadContent(videoId, variant);

@@ -2,7 +2,7 @@ import { type GenerationRecord, ReelayError, jobIdFor, jobSchemas, type JobData 
 import type { ProviderVideo } from '@reelay/providers';
 import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
-import { failGeneration, handleStageError } from '../control-flow.ts';
+import { failGeneration, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { expectedDurationMs, nextPollDelay } from '../poll-schedule.ts';
 
 /** Provider failure codes that are a verdict on the content: never resubmitted. */
@@ -26,7 +26,7 @@ export async function processPoll(
   try {
     outcome = await pollOnce(ctx, data);
   } catch (error) {
-    await handleStageError(ctx, 'poll', job, worker, error, data.generationId);
+    await handleStageError(ctx, 'poll', job, worker, error, data.generationId, token);
   }
   if (outcome) {
     await job.updateData(outcome.data);
@@ -42,6 +42,7 @@ async function pollOnce(
   const record = await ctx.store.get(data.generationId);
   if (record?.status !== 'generating' || record.providerVideoId !== data.videoId) return undefined;
 
+  if (ctx.admission.beforeRead) throwIfNotAdmitted(await ctx.admission.beforeRead());
   let video: ProviderVideo;
   try {
     video = await ctx.provider.retrieve(data.videoId);
@@ -59,6 +60,7 @@ async function pollOnce(
     default: {
       const submittedAt = record.timings.submittedAt ?? record.timings.createdAt;
       if (now - submittedAt > ctx.options.deadlineMs / ctx.options.durationScale) {
+        await ctx.admission.settle(record, { status: 'failed', videoId: video.id, billedSeconds: 0 });
         await failGeneration(
           ctx,
           record.id,
@@ -114,6 +116,12 @@ async function completed(
 async function failed(ctx: PipelineContext, record: GenerationRecord, video: ProviderVideo, round: number) {
   const code = video.error?.code ?? 'unknown';
   const message = video.error?.message ?? 'the provider reported the generation as failed';
+  const resubmit = !POLICY_CODE.test(code) && round < ctx.options.maxResubmits;
+  await ctx.admission.settle(record, {
+    status: resubmit ? 'resubmitted' : 'failed',
+    videoId: video.id,
+    billedSeconds: 0,
+  });
   if (POLICY_CODE.test(code)) {
     await failGeneration(
       ctx,

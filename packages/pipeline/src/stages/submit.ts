@@ -2,7 +2,7 @@ import { type GenerationRecord, ReelayError, isTerminal, jobIdFor, jobSchemas } 
 import type { ProviderVideo } from '@reelay/providers';
 import type { Job, Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
-import { handleStageError } from '../control-flow.ts';
+import { handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { firstCheckDelay } from '../poll-schedule.ts';
 
 /**
@@ -15,12 +15,17 @@ import { firstCheckDelay } from '../poll-schedule.ts';
  * request — and only creates when none is found. The create itself carries
  * `Idempotency-Key: <job id>`, which protects again at providers that honour it.
  */
-export async function processSubmit(ctx: PipelineContext, job: Job, worker?: Worker): Promise<void> {
+export async function processSubmit(
+  ctx: PipelineContext,
+  job: Job,
+  token?: string,
+  worker?: Worker,
+): Promise<void> {
   const { generationId, round } = jobSchemas.submit.parse(job.data);
   try {
     await submitOnce(ctx, generationId, round);
   } catch (error) {
-    await handleStageError(ctx, 'submit', job, worker, error, generationId);
+    await handleStageError(ctx, 'submit', job, worker, error, generationId, token);
   }
 }
 
@@ -35,13 +40,17 @@ async function submitOnce(ctx: PipelineContext, generationId: string, round: num
     if (found) return recordVideo(ctx, record, found, round);
   }
 
+  throwIfNotAdmitted(await ctx.admission.admit(record));
   const now = Date.now();
   const marked = await ctx.store.update(
     generationId,
     { timings: { submitIntentAt: now }, attempts: { submit: record.attempts.submit + 1 } },
     { status: 'submitting', from: ['queued', 'submitting'] },
   );
-  if (!marked.applied) return; // cancelled meanwhile
+  if (!marked.applied) {
+    await ctx.admission.abandon(record); // cancelled meanwhile
+    return;
+  }
 
   let video: ProviderVideo;
   try {
@@ -51,6 +60,7 @@ async function submitOnce(ctx: PipelineContext, generationId: string, round: num
     // A definite refusal (429, 4xx) created nothing, so the next attempt need not reconcile. When the
     // outcome is unknown (reset, timeout, 5xx) the intent stays: the create may have landed.
     if (!err.outcomeUnknown) {
+      await ctx.admission.abandon(record);
       await ctx.store.update(
         generationId,
         { timings: { submitIntentAt: 0 } },

@@ -1,0 +1,47 @@
+import type { GenerationRecord } from '@reelay/core';
+import type { ProviderResponseInfo } from '@reelay/providers';
+
+/**
+ * What stands between a queued generation and the provider's create: the global rate limit, the
+ * in-flight cap, the spending budget. Implementations keep their state in Redis so the limits hold
+ * for every replica together. The stages call it at fixed points; the default admits everything.
+ */
+export interface Admission {
+  /**
+   * Before a create. `admitted: false` means "not now": the submit job waits `retryInMs` without
+   * spending an attempt — the whole submit queue for `rate` and `in_flight` (no replica may create
+   * either), only this job for `budget` (other tenants may still have budget).
+   * Throws a ReelayError `budget_exceeded` when the generation must fail instead of waiting.
+   */
+  admit(record: GenerationRecord): Promise<AdmissionDecision>;
+  /** The create definitely created nothing (the provider refused it): give back what admit took. */
+  abandon(record: GenerationRecord): Promise<void>;
+  /**
+   * The provider is done with the generation's current video (completed, failed, timed out,
+   * cancelled, or about to be resubmitted): free its in-flight slot and settle its cost.
+   * Called at least once per video; must be idempotent.
+   */
+  settle(record: GenerationRecord, outcome: SettleOutcome): Promise<void>;
+  /** Before a read (retrieve, content): same contract as admit, for the read budget. */
+  beforeRead?(): Promise<AdmissionDecision>;
+  /** Every provider response, to learn from rate-limit headers at once. */
+  observe?(info: ProviderResponseInfo): void;
+}
+
+export type AdmissionDecision =
+  | { admitted: true }
+  | { admitted: false; retryInMs: number; reason: 'rate' | 'in_flight' | 'budget' };
+
+export interface SettleOutcome {
+  status: 'completed' | 'failed' | 'cancelled' | 'resubmitted';
+  /** The provider video being settled. */
+  videoId?: string;
+  /** Billed clip seconds when the provider completed it; 0 when nothing is billed. */
+  billedSeconds?: number;
+}
+
+export const admitAll: Admission = {
+  admit: async () => ({ admitted: true }),
+  abandon: async () => {},
+  settle: async () => {},
+};
