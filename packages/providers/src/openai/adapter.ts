@@ -174,6 +174,10 @@ function contentStream(response: Response, classify: (error: unknown) => Provide
   const web = response.body;
   if (web === null) return Readable.from([]);
   const source = Readable.fromWeb(web as WebReadableStream<Uint8Array>);
+  // fromWeb subscribes to the body at once: a connection dropped before anyone reads (the caller is
+  // still opening its destination) destroys `source` with an error and no listener, which would crash
+  // the process. The error is not lost: iterating an errored stream throws it, classified below.
+  source.on('error', () => {});
   async function* chunks(): AsyncGenerator<Uint8Array> {
     try {
       for await (const chunk of source) yield chunk as Uint8Array;
