@@ -1,0 +1,16 @@
+/**
+ * Route handlers are plain functions from a framework-free request to `{status, body}`; app.ts is the
+ * only file that knows Fastify (the bull-board habit), so a handler is testable and portable as is.
+ */
+export interface HandlerResult {
+  status: number;
+  body: unknown;
+}
+
+export interface HandlerRequest {
+  /** The body exactly as received: signatures are computed over these bytes, not a re-serialisation. */
+  rawBody: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export type Handler = (request: HandlerRequest) => Promise<HandlerResult>;
