@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     retry: 0,
+    // One test file at a time: most suites start Redis servers, simulators and worker processes, and
+    // on a 2-core machine two such suites side by side starve each other's timing.
+    fileParallelism: false,
     reporters: ['default', ['json', { outputFile: '.reports/vitest.json' }]],
   },
 });

@@ -1,5 +1,16 @@
-import { GenerationStore, type Logger, createRedisConnection, createStageQueues } from '@reelay/core';
-import { type PipelineContext, admitAll, resolvePipelineOptions } from '@reelay/pipeline';
+import {
+  DEFAULT_PRICES,
+  GenerationStore,
+  type Logger,
+  createRedisConnection,
+  createStageQueues,
+} from '@reelay/core';
+import {
+  type AdmissionOptionsInput,
+  type PipelineContext,
+  RedisAdmission,
+  resolvePipelineOptions,
+} from '@reelay/pipeline';
 import { createOpenAIProvider } from '@reelay/providers';
 import { createObjectStore } from '@reelay/storage';
 import type { Redis } from 'ioredis';
@@ -10,11 +21,14 @@ const LOCAL_SIM_KEY = 'sk-sim-local';
 
 export function buildContext(env: WorkerEnv, logger: Logger): { ctx: PipelineContext; redis: Redis } {
   const redis = createRedisConnection(env.REDIS_URL, { role: 'worker', name: 'reelay-worker' });
-  const admission = admitAll;
+  const store = new GenerationStore(redis, env.REELAY_PREFIX);
+  const admission = new RedisAdmission(redis, store, admissionOptions(env), (err) =>
+    logger.warn({ err }, 'could not store a rate limit learnt from the provider'),
+  );
   const ctx: PipelineContext = {
     admission,
-    store: new GenerationStore(redis, env.REELAY_PREFIX),
-    queues: createStageQueues(redis, env.REELAY_PREFIX),
+    store,
+    queues: createStageQueues(redis, env.REELAY_PREFIX, { retryBaseMs: env.REELAY_RETRY_BASE_MS }),
     provider: createOpenAIProvider({
       apiKey: env.OPENAI_API_KEY ?? LOCAL_SIM_KEY,
       baseURL: env.OPENAI_BASE_URL,
@@ -34,4 +48,33 @@ export function buildContext(env: WorkerEnv, logger: Logger): { ctx: PipelineCon
     }),
   };
   return { ctx, redis };
+}
+
+/** Limits, in-flight cap and budgets from the environment (see env.ts for each variable). */
+function admissionOptions(env: WorkerEnv): AdmissionOptionsInput {
+  const deadlineMs = env.REELAY_DEADLINE_MS / env.REELAY_PROVIDER_TIME_SCALE;
+  return {
+    createLimit: env.REELAY_CREATE_RPM,
+    readLimit: env.REELAY_READ_RPM,
+    windowMs: env.REELAY_RATE_WINDOW_MS,
+    ...(env.REELAY_RATE_MARGIN_MS > 0 ? { safetyMarginMs: env.REELAY_RATE_MARGIN_MS } : {}),
+    reserveHorizonMs: env.REELAY_RATE_HORIZON_MS,
+    maxInFlight: env.REELAY_MAX_IN_FLIGHT,
+    inFlightRecheckMs: env.REELAY_IN_FLIGHT_RECHECK_MS,
+    // A lease outlives the pipeline's deadline (after which poll times the generation out) by a sixth.
+    leaseDeadlineMs: Math.ceil((deadlineMs * 7) / 6),
+    // A lease not yet used for a create outlives the longest admission-to-create gap: a reserved
+    // slot's sleep plus twice the submit lock (what a stuck holder's job waits before it is re-run).
+    leaseHoldMs: 2 * env.REELAY_LOCK_DURATION_MS + env.REELAY_RATE_HORIZON_MS,
+    ...(env.REELAY_PRICES ? { prices: { ...DEFAULT_PRICES, ...env.REELAY_PRICES } } : {}),
+    budgets: {
+      globalDailyUsd: env.REELAY_BUDGET_GLOBAL_DAILY_USD,
+      globalMonthlyUsd: env.REELAY_BUDGET_GLOBAL_MONTHLY_USD,
+      tenantDailyUsd: env.REELAY_BUDGET_TENANT_DAILY_USD,
+      tenantMonthlyUsd: env.REELAY_BUDGET_TENANT_MONTHLY_USD,
+      tenants: env.REELAY_BUDGET_TENANTS ?? {},
+    },
+    budgetMode: env.REELAY_BUDGET_MODE,
+    dayMs: env.REELAY_BUDGET_DAY_MS,
+  };
 }

@@ -26,10 +26,49 @@ export const workerEnvSchema = z.object({
   REELAY_SUBMIT_CONCURRENCY: envField.int({ min: 1, max: 1000, default: 10 }),
   REELAY_POLL_CONCURRENCY: envField.int({ min: 1, max: 5000, default: 50 }),
   REELAY_DOWNLOAD_CONCURRENCY: envField.int({ min: 1, max: 200, default: 4 }),
-  /** Creates per minute for all replicas (BullMQ limiter on the submit queue); 0 = none. */
+  /**
+   * Creates allowed per REELAY_RATE_WINDOW_MS for all replicas (Reelay's strict sliding-window limiter
+   * in Redis; set it to the provider's RPM); 0 = none.
+   */
   REELAY_CREATE_RPM: envField.int({ min: 0, default: 0 }),
-  /** Reads (polls, downloads) per minute for all replicas, per queue; 0 = none. */
+  /** Reads (polls, downloads) allowed per REELAY_RATE_WINDOW_MS for all replicas; 0 = none. */
   REELAY_READ_RPM: envField.int({ min: 0, default: 0 }),
+  /** The provider's rate window, ms (a minute for RPM). Shorter only to play a time-scaled provider. */
+  REELAY_RATE_WINDOW_MS: envField.int({ min: 100, default: 60_000 }),
+  /** Added to the window on our side against network jitter, ms; 0 = default (1% of the window, ≥ 20 ms). */
+  REELAY_RATE_MARGIN_MS: envField.int({ min: 0, default: 0 }),
+  /** How far ahead a request may reserve its rate slot and sleep to it, ms. */
+  REELAY_RATE_HORIZON_MS: envField.int({ min: 0, default: 1000 }),
+  /** Generations submitted and not yet finished at the provider, all replicas; 0 = none. */
+  REELAY_MAX_IN_FLIGHT: envField.int({ min: 0, default: 0 }),
+  /** While the in-flight cap is full, the submit queue looks again after this long, ms. */
+  REELAY_IN_FLIGHT_RECHECK_MS: envField.int({ min: 1, default: 1000 }),
+  /**
+   * Price overrides, JSON `{"model": {"WIDTHxHEIGHT" | "*": usdPerSecond}}`, merged over the defaults
+   * (sora-2 $0.10/s; sora-2-pro $0.30/s 720p, $0.50/s 1024x1792/1792x1024, $0.70/s 1080p assumed).
+   */
+  REELAY_PRICES: jsonField(
+    z.record(z.string(), z.record(z.string(), z.number().min(0))),
+    'must be JSON like {"sora-2":{"*":0.1}}',
+  ),
+  /** Spending budgets in USD for all tenants together, per UTC day and month; 0 = none. */
+  REELAY_BUDGET_GLOBAL_DAILY_USD: envField.number({ min: 0, default: 0 }),
+  REELAY_BUDGET_GLOBAL_MONTHLY_USD: envField.number({ min: 0, default: 0 }),
+  /** Each tenant's budget in USD per UTC day and month; 0 = none. */
+  REELAY_BUDGET_TENANT_DAILY_USD: envField.number({ min: 0, default: 0 }),
+  REELAY_BUDGET_TENANT_MONTHLY_USD: envField.number({ min: 0, default: 0 }),
+  /** Per-tenant overrides, JSON `{"tenant": {"dailyUsd": 5, "monthlyUsd": 100}}`. */
+  REELAY_BUDGET_TENANTS: jsonField(
+    z.record(
+      z.string(),
+      z.object({ dailyUsd: z.number().min(0).optional(), monthlyUsd: z.number().min(0).optional() }).strict(),
+    ),
+    'must be JSON like {"acme":{"dailyUsd":5}}',
+  ),
+  /** Over budget: `wait` for the next period (or a raised budget), or `fail` with budget_exceeded. */
+  REELAY_BUDGET_MODE: z.enum(['wait', 'fail']).default('wait'),
+  /** Length of a budget day, ms (a month is 30 of them when shortened). For tests and demos only. */
+  REELAY_BUDGET_DAY_MS: envField.int({ min: 100, default: 86_400_000 }),
   /** How much faster than real time the provider runs (the simulator's time scale); tunes poll timing. */
   REELAY_PROVIDER_TIME_SCALE: envField.number({ min: 0.001, max: 100_000, default: 1 }),
   /** Provider webhooks reach the api: polls become a safety net. */
@@ -45,10 +84,55 @@ export const workerEnvSchema = z.object({
   REELAY_WORKER_PORT: envField.int({ min: 0, max: 65535, default: 8081 }),
   /** On SIGTERM, how long running jobs may finish before the process exits anyway, ms. */
   REELAY_SHUTDOWN_TIMEOUT_MS: envField.int({ min: 0, default: 25_000 }),
+  /** First retry delay after a transient failure, ms; doubles per attempt, with jitter. Default: 1000. */
+  REELAY_RETRY_BASE_MS: envField.int({ min: 1, default: 1000 }),
+  /** Tenant weights for fair sharing, `acme=3,beta=1`; unnamed tenants weigh 1. */
+  REELAY_TENANT_WEIGHTS: z.string().default(''),
+  /**
+   * Submit jobs kept ready in the submit queue by the fair dispatcher; the rest wait in their tenants'
+   * backlogs and are released in weighted-fair order. Keep it above the submit concurrency of all
+   * replicas together, or the limit is the window, not the workers.
+   */
+  REELAY_FAIR_WINDOW: envField.int({ min: 1, max: 10_000, default: 64 }),
+  /** How often BullMQ looks for jobs whose worker died, ms (a dead worker's job returns within ~2×). */
+  REELAY_STALLED_INTERVAL_MS: envField.int({ min: 100, default: 30_000 }),
+  /** A job whose worker died more often than this is failed (the sweeper then re-adds its generation). */
+  REELAY_MAX_STALLED_COUNT: envField.int({ min: 0, max: 100, default: 2 }),
+  /** `whsec_…` secret signing producer callbacks (Standard Webhooks), for tenants without their own. */
+  REELAY_CALLBACK_SECRET: z.string().startsWith('whsec_', 'must be a whsec_… secret').optional(),
+  /** Per-tenant callback secrets, JSON `{"tenant": "whsec_…"}`. */
+  REELAY_CALLBACK_TENANT_SECRETS: jsonField(
+    z.record(z.string(), z.string()),
+    'must be JSON like {"acme":"whsec_…"}',
+  ),
+  /** Callback hosts, IPs or CIDRs allowed although private/loopback (SSRF guard exceptions). */
+  REELAY_CALLBACK_ALLOW: envField.list(),
+  /** Allow plain-http callback URLs (development). */
+  REELAY_CALLBACK_ALLOW_HTTP: envField.bool(false),
+  /** One callback request's timeout, ms. */
+  REELAY_CALLBACK_TIMEOUT_MS: envField.int({ min: 100, default: 10_000 }),
+  /** Give up a callback this long after the generation finished, ms (default 24 h). */
+  REELAY_CALLBACK_MAX_AGE_MS: envField.int({ min: 1000, default: 86_400_000 }),
   /** BullMQ lock duration, ms: a job whose worker died is taken over after about this long. */
   REELAY_LOCK_DURATION_MS: envField.int({ min: 1000, default: 30_000 }),
 });
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+/** An optional JSON-valued variable, checked against a schema. */
+function jsonField<T extends z.ZodType>(schema: T, message: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): z.output<T> | undefined => {
+      if (value === undefined || value.trim() === '') return undefined;
+      try {
+        const parsed = schema.safeParse(JSON.parse(value));
+        if (parsed.success) return parsed.data;
+      } catch {}
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    });
+}
 
 export function parseStages(value: string): Stage[] {
   if (value === 'all') return ['submit', 'poll', 'download'];

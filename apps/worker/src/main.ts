@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { closeStageQueues, createLogger } from '@reelay/core';
-import { startStageWorkers } from '@reelay/pipeline';
+import {
+  createNotifyProcessor,
+  parseTenantWeights,
+  startFairDispatcher,
+  startStageWorkers,
+  tenantSecrets,
+} from '@reelay/pipeline';
 import { buildContext } from './context.ts';
 import { loadWorkerEnv, parseStages } from './env.ts';
 import { startHealthServer } from './health.ts';
@@ -27,24 +33,37 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'worker' });
   const { ctx, redis } = buildContext(env, logger);
-  const limiter = {
-    ...(env.REELAY_CREATE_RPM > 0 ? { submit: { max: env.REELAY_CREATE_RPM, duration: 60_000 } } : {}),
-    ...(env.REELAY_READ_RPM > 0
-      ? {
-          poll: { max: env.REELAY_READ_RPM, duration: 60_000 },
-          download: { max: env.REELAY_READ_RPM, duration: 60_000 },
-        }
-      : {}),
-  };
+  const secrets = env.REELAY_CALLBACK_TENANT_SECRETS ?? {};
+  const notify =
+    env.REELAY_CALLBACK_SECRET || Object.keys(secrets).length > 0
+      ? createNotifyProcessor({
+          secretFor: tenantSecrets(secrets, env.REELAY_CALLBACK_SECRET),
+          policy: { allow: env.REELAY_CALLBACK_ALLOW, allowHttp: env.REELAY_CALLBACK_ALLOW_HTTP },
+          timeoutMs: env.REELAY_CALLBACK_TIMEOUT_MS,
+          maxAgeMs: env.REELAY_CALLBACK_MAX_AGE_MS,
+        })
+      : undefined;
   const workers = startStageWorkers(ctx, redis, stages, {
+    ...(notify ? { notify } : {}),
     concurrency: {
       submit: env.REELAY_SUBMIT_CONCURRENCY,
       poll: env.REELAY_POLL_CONCURRENCY,
       download: env.REELAY_DOWNLOAD_CONCURRENCY,
     },
-    limiter,
-    worker: { lockDuration: env.REELAY_LOCK_DURATION_MS },
+    worker: {
+      lockDuration: env.REELAY_LOCK_DURATION_MS,
+      stalledInterval: env.REELAY_STALLED_INTERVAL_MS,
+      maxStalledCount: env.REELAY_MAX_STALLED_COUNT,
+    },
   });
+  // Processes that submit also release work from the tenants' backlogs in weighted-fair order;
+  // several dispatchers (one per submit replica) share the same Redis state safely.
+  const dispatcher = stages.includes('submit')
+    ? startFairDispatcher(ctx, redis, {
+        weights: parseTenantWeights(env.REELAY_TENANT_WEIGHTS),
+        readyWindow: env.REELAY_FAIR_WINDOW,
+      })
+    : undefined;
   let running = true;
   const health = await startHealthServer(env.REELAY_WORKER_PORT, redis, () => running);
   logger.info({ stages, port: health.port, prefix: env.REELAY_PREFIX }, 'worker ready');
@@ -58,6 +77,7 @@ async function main(): Promise<void> {
       { signal, timeoutMs: env.REELAY_SHUTDOWN_TIMEOUT_MS },
       'shutting down: finishing running jobs',
     );
+    await dispatcher?.close();
     await workers.close(env.REELAY_SHUTDOWN_TIMEOUT_MS);
     await closeStageQueues(ctx.queues);
     health.server.close();
@@ -70,4 +90,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // Configuration found wrong only while starting (e.g. the notify stage without secrets).
+  console.error(`reelay-worker: ${(error as Error).message}`);
+  process.exit(2);
+}

@@ -51,7 +51,7 @@ export async function createHarness(
   const storageDir = await mkdtemp(join(tmpdir(), 'reelay-e2e-'));
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   const store = new GenerationStore(connection, prefix);
-  const queues = createStageQueues(connection, prefix);
+  const queues = createStageQueues(connection, prefix, { retryBaseMs: 50 });
   const env = {
     REDIS_URL: redis.url,
     REELAY_PREFIX: prefix,
@@ -60,6 +60,7 @@ export async function createHarness(
     REELAY_STORAGE_URL: `file://${storageDir}`,
     REELAY_PROVIDER_TIME_SCALE: String(TIME_SCALE),
     LOG_LEVEL: 'info',
+    REELAY_RETRY_BASE_MS: '50',
     ...workerEnv,
   };
   const workers: WorkerProcess[] = [];
@@ -98,6 +99,14 @@ export async function createHarness(
       return Promise.all(ids.map((id) => waitForGeneration(store, connection, id, { timeoutMs })));
     },
     async simSha256(videoId) {
+      // Verification reads the provider's bytes without the faults the test injected.
+      await sim.configure({
+        serverErrorRate: 0,
+        dropDownloadRate: 0,
+        resetRate: 0,
+        createRpm: 0,
+        readRpm: 0,
+      });
       const res = await fetch(`${sim.baseURL}/videos/${videoId}/content`, {
         headers: { authorization: `Bearer ${sim.apiKey}` },
       });
@@ -124,4 +133,3 @@ export async function createHarness(
   };
   return harness;
 }
-

@@ -27,7 +27,7 @@ export type { GenerationRequest, GenerationRequestInput, JobData, Stage } from '
 export { DEFAULT_PREFIX, checkPrefix, createRedisConnection } from './redis.ts';
 export type { RedisConnectionOptions } from './redis.ts';
 export { DEFAULT_JOB_OPTIONS, closeStageQueues, createStageQueues, jobOptionsFor } from './queues.ts';
-export type { StageQueues } from './queues.ts';
+export type { StageQueueOptions, StageQueues } from './queues.ts';
 export type {
   GenerationAttempts,
   GenerationRecord,
@@ -37,3 +37,15 @@ export type {
 } from './record.ts';
 export { GenerationStore } from './records.ts';
 export type { GenerationPatch, NewGeneration, UpdateOptions, UpdateResult } from './records.ts';
+export { DAY_MS, budgetPeriods } from './limits/periods.ts';
+export type { Period } from './limits/periods.ts';
+export { DEFAULT_PRICES, highestPrice, pricePerSecond } from './limits/prices.ts';
+export type { PriceTable } from './limits/prices.ts';
+export { InFlightLeases } from './limits/leases.ts';
+export type { LeaseDecision } from './limits/leases.ts';
+export { RateLog } from './limits/rate-log.ts';
+export type { RateDecision } from './limits/rate-log.ts';
+export { SpendLedger } from './limits/spend.ts';
+export type { BudgetScope, SpendFigures } from './limits/spend.ts';
+export { limitKeys } from './limits/keys.ts';
+export type { LimitKeys, RateClass } from './limits/keys.ts';

@@ -21,17 +21,37 @@ const KEEP = {
   removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
 } satisfies JobsOptions;
 
-export function jobOptionsFor(stage: Stage, overrides: JobsOptions = {}): JobsOptions {
-  return { ...KEEP, ...DEFAULT_JOB_OPTIONS[stage], ...overrides };
+export interface StageQueueOptions {
+  /**
+   * First retry delay of every stage, ms; later retries double it (with jitter). Default: each
+   * stage's own (1 s; 5 s for notify). Tests and benchmarks shorten it.
+   */
+  retryBaseMs?: number;
+}
+
+export function jobOptionsFor(stage: Stage, options: StageQueueOptions = {}): JobsOptions {
+  const defaults = DEFAULT_JOB_OPTIONS[stage];
+  const backoff =
+    options.retryBaseMs !== undefined
+      ? { type: 'exponential', delay: options.retryBaseMs, jitter: 0.5 }
+      : defaults.backoff;
+  return { ...KEEP, ...defaults, ...(backoff ? { backoff } : {}) };
 }
 
 export type StageQueues = Record<Stage, Queue>;
 
 /** One BullMQ queue per stage, all under one prefix, sharing one connection. */
-export function createStageQueues(connection: Redis, prefix: string): StageQueues {
+export function createStageQueues(
+  connection: Redis,
+  prefix: string,
+  options: StageQueueOptions = {},
+): StageQueues {
   const entries = STAGES.map(
     (stage) =>
-      [stage, new Queue(stage, { connection, prefix, defaultJobOptions: jobOptionsFor(stage) })] as const,
+      [
+        stage,
+        new Queue(stage, { connection, prefix, defaultJobOptions: jobOptionsFor(stage, options) }),
+      ] as const,
   );
   return Object.fromEntries(entries) as StageQueues;
 }

@@ -2,6 +2,7 @@ import { type ErrorCode, ReelayError, type Stage, serializeError } from '@reelay
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { AdmissionDecision } from './admission.ts';
 import type { PipelineContext } from './context.ts';
+import { enqueueNotify } from './notify/stage.ts';
 
 /**
  * How each class of error maps onto BullMQ's control flow:

@@ -1,7 +1,8 @@
-import { type Stage, jobIdFor } from '@reelay/core';
+import { ReelayError, type Stage, jobIdFor } from '@reelay/core';
 import { type Job, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineContext } from './context.ts';
+import type { NotifyProcessor } from './notify/stage.ts';
 import { processDownload } from './stages/download.ts';
 import { processPoll } from './stages/poll.ts';
 import { processSubmit } from './stages/submit.ts';
@@ -19,6 +20,8 @@ export interface StageWorkerOptions {
    * crashed between the record and the job), ms. Default 30000; 0 disables.
    */
   sweepIntervalMs?: number;
+  /** The notify stage's processor (callbacks need secrets and an SSRF policy); required for `notify`. */
+  notify?: NotifyProcessor;
   /** Worker options passed through (lockDuration, stalledInterval, ...). */
   worker?: Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency' | 'limiter'>>;
 }
@@ -39,7 +42,13 @@ export function startStageWorkers(
 ): StageWorkers {
   const workers = new Map<Stage, Worker>();
   for (const stage of stages) {
-    if (stage === 'notify') continue; // the notify stage arrives with producer callbacks
+    const notify = options.notify;
+    if (stage === 'notify' && !notify) {
+      throw new ReelayError(
+        'config_invalid',
+        'the notify stage needs callback signing secrets (REELAY_CALLBACK_SECRET)',
+      );
+    }
     let worker: Worker | undefined;
     const processor = async (job: Job, token?: string) => {
       switch (stage) {
@@ -49,6 +58,8 @@ export function startStageWorkers(
           return processPoll(ctx, job, token, worker);
         case 'download':
           return processDownload(ctx, job, token, worker);
+        case 'notify':
+          return notify?.(ctx, job, token, worker);
       }
     };
     const limiter = options.limiter?.[stage];
@@ -94,26 +105,34 @@ export function startStageWorkers(
   };
 }
 
-/** Re-adds the submit job of `queued` records older than `olderThanMs` that have none. */
+/**
+ * Re-adds the submit job of `queued` or `submitting` records untouched for `olderThanMs` that have no
+ * live submit job: an enqueue that crashed between the record and the job, or a submit job BullMQ
+ * failed after its workers died too often (`maxStalledCount`). A `submitting` record keeps its intent,
+ * so the new job reconciles before it creates: the sweep never pays twice.
+ */
 export async function sweepOrphans(ctx: PipelineContext, olderThanMs: number): Promise<number> {
   let added = 0;
+  const cutoff = Date.now() - olderThanMs;
   try {
-    const ids = await ctx.store.idsByStatus('queued', { before: Date.now() - olderThanMs, limit: 200 });
-    for (const id of ids) {
-      const record = await ctx.store.get(id);
-      if (record?.status !== 'queued') continue;
-      const jobId = jobIdFor(id, record.attempts.resubmits);
-      const job = await ctx.queues.submit.getJob(jobId);
-      if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
-      if (job) await job.remove();
-      await ctx.queues.submit.add(
-        'submit',
-        { generationId: id, round: record.attempts.resubmits },
-        { jobId },
-      );
-      added++;
+    for (const status of ['queued', 'submitting'] as const) {
+      const ids = await ctx.store.idsByStatus(status, { before: cutoff, limit: 200 });
+      for (const id of ids) {
+        const record = await ctx.store.get(id);
+        if (record?.status !== status || record.timings.updatedAt > cutoff) continue;
+        const jobId = jobIdFor(id, record.attempts.resubmits);
+        const job = await ctx.queues.submit.getJob(jobId);
+        if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
+        if (job) await job.remove();
+        await ctx.queues.submit.add(
+          'submit',
+          { generationId: id, round: record.attempts.resubmits },
+          { jobId },
+        );
+        added++;
+      }
     }
-    if (added > 0) ctx.logger.warn({ added }, 're-added submit jobs for queued generations that had none');
+    if (added > 0) ctx.logger.warn({ added }, 're-added submit jobs for generations that had none');
   } catch (err) {
     ctx.logger.error({ err }, 'orphan sweep failed');
   }

@@ -11,9 +11,12 @@ export const MAX_SCANNED = 1_000;
 
 /**
  * Reconciliation for providers that ignore Idempotency-Key (the Videos API has no client-supplied id):
- * walk the account newest first and take the newest video that was created inside the window and matches
- * the request, skipping ids another generation already claims. Provider-neutral: any adapter with a
- * `list` ordered by creation time can use it.
+ * walk the account newest first through the whole window and take the OLDEST video created inside it
+ * that matches the request and that no other generation claims. Oldest, not newest: when two
+ * generations with identical requests both lost track of their creates, each one's own video is newer
+ * than its intent, so taking the oldest unclaimed match never leaves a video out of the window of the
+ * generation that still needs one (taking the newest could, and that one would then pay again).
+ * Provider-neutral: any adapter with a `list` ordered by creation time can use it.
  */
 export async function findCreatedVideo(
   list: (options: ListOptions) => AsyncIterable<ProviderVideo>,
@@ -21,8 +24,9 @@ export async function findCreatedVideo(
 ): Promise<ProviderVideo | null> {
   const bound = match.createdAfterSec - (match.clockSkewSec ?? DEFAULT_CLOCK_SKEW_SEC);
   let scanned = 0;
+  let oldest: ProviderVideo | null = null;
   for await (const video of list({ order: 'desc', limit: 100 })) {
-    if (video.createdAt < bound || ++scanned > MAX_SCANNED) return null;
+    if (video.createdAt < bound || ++scanned > MAX_SCANNED) break;
     const same =
       video.prompt === match.prompt &&
       video.model === match.model &&
@@ -30,7 +34,7 @@ export async function findCreatedVideo(
       video.size === match.size;
     if (!same) continue;
     if (match.exclude !== undefined && (await match.exclude(video.id))) continue;
-    return video;
+    oldest = video;
   }
-  return null;
+  return oldest;
 }

@@ -28,7 +28,7 @@ export interface VideoProvider {
   delete(id: string, options?: CallOptions): Promise<void>;
   /**
    * Reconciliation after a create whose outcome is unknown (timeout after sending, reset mid-response):
-   * the newest video created at/after `createdAfterSec` (minus a clock-skew allowance) whose prompt,
+   * the oldest unclaimed video created at/after `createdAfterSec` (minus a clock-skew allowance) whose prompt,
    * model, seconds and size match and that `exclude` does not claim — or null.
    */
   findCreated(match: FindCreatedMatch): Promise<ProviderVideo | null>;

@@ -93,6 +93,11 @@ async function completed(
   video: ProviderVideo,
   round: number,
 ) {
+  await ctx.admission.settle(record, {
+    status: 'completed',
+    videoId: video.id,
+    billedSeconds: Number(video.seconds),
+  });
   const patch = {
     progress: 100,
     timings: {

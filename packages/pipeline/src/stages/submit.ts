@@ -3,7 +3,11 @@ import type { ProviderVideo } from '@reelay/providers';
 import type { Job, Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
 import { handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
+import { shouldCrashAfterCreate } from '../faults.ts';
 import { firstCheckDelay } from '../poll-schedule.ts';
+
+/** Lock extension before a create when the worker's lock duration is unknown (BullMQ's default). */
+const LOCK_EXTENSION_MS = 30_000;
 
 /**
  * submit: create the video at the provider, at most once per generation round.
@@ -23,13 +27,20 @@ export async function processSubmit(
 ): Promise<void> {
   const { generationId, round } = jobSchemas.submit.parse(job.data);
   try {
-    await submitOnce(ctx, generationId, round);
+    await submitOnce(ctx, generationId, round, job, token, worker?.opts.lockDuration);
   } catch (error) {
     await handleStageError(ctx, 'submit', job, worker, error, generationId, token);
   }
 }
 
-async function submitOnce(ctx: PipelineContext, generationId: string, round: number): Promise<void> {
+async function submitOnce(
+  ctx: PipelineContext,
+  generationId: string,
+  round: number,
+  job?: Job,
+  token?: string,
+  lockMs: number = LOCK_EXTENSION_MS,
+): Promise<void> {
   const record = await ctx.store.get(generationId);
   if (!record || isTerminal(record.status) || record.attempts.resubmits !== round) return;
   if (record.providerVideoId) return handOff(ctx, record, record.providerVideoId, round);
@@ -52,6 +63,14 @@ async function submitOnce(ctx: PipelineContext, generationId: string, round: num
     return;
   }
 
+  // Fence: a run whose lock lapsed (its event loop stalled past the lock duration) may have been
+  // handed to another worker; only the holder of a live lock may pay for a create. Extending the
+  // lock right before sending both checks ownership and covers the create's duration.
+  if (job && token && (await job.extendLock(token, lockMs)) !== 1) {
+    throw new ReelayError('transient', 'lost the submit lock before creating; another run owns it', {
+      retryable: true,
+    });
+  }
   let video: ProviderVideo;
   try {
     video = await ctx.provider.create(record.request, { idempotencyKey: jobIdFor(generationId, round) });
@@ -69,6 +88,9 @@ async function submitOnce(ctx: PipelineContext, generationId: string, round: num
     }
     throw err;
   }
+  // TEST-ONLY fault hook (faults.ts, REELAY_FAULT_CRASH_AFTER_CREATE, off by default): die between the
+  // paid create and the record write, the window the ledger and reconciliation exist for.
+  if (shouldCrashAfterCreate()) process.kill(process.pid, 'SIGKILL');
   await recordVideo(ctx, record, video, round);
 }
 
@@ -84,7 +106,12 @@ async function reconcile(
     size: record.request.size,
     createdAfterSec: Math.floor(intentAt / 1000),
     clockSkewSec: ctx.options.reconcileSkewSeconds,
-    exclude: async (videoId) => (await ctx.store.generationForVideo(videoId)) !== null,
+    // Skip videos other generations own; one this generation already claimed (it crashed between the
+    // claim and the record write) is its own and must be found again, not paid for twice.
+    exclude: async (videoId) => {
+      const owner = await ctx.store.generationForVideo(videoId);
+      return owner !== null && owner !== record.id;
+    },
   });
   if (found) ctx.logger.info({ generationId: record.id, videoId: found.id }, 'reconciled an earlier create');
   return found;

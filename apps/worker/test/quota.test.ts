@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, createHarness } from './harness.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+interface QuotaStats {
+  rateLimited: number;
+  maxCreatesInWindow: number;
+  maxInFlight: number;
+  videosCreated: number;
+}
+
+describe('quota across worker processes', () => {
+  it('keeps two submit workers under the provider’s sliding window and in-flight cap: no 429', async () => {
+    h = await createHarness(
+      { createRpm: 4, windowMs: 1000, maxInFlight: 3 },
+      {
+        REELAY_CREATE_RPM: '4',
+        REELAY_RATE_WINDOW_MS: '1000',
+        REELAY_RATE_MARGIN_MS: '50',
+        REELAY_MAX_IN_FLIGHT: '3',
+        REELAY_IN_FLIGHT_RECHECK_MS: '20',
+      },
+    );
+    await Promise.all([h.start('submit'), h.start('submit'), h.start('poll'), h.start('download')]);
+    const ids = await h.enqueue(16);
+    const records = await h.waitAll(ids, 90_000);
+    expect(records.map((r) => r.status)).toEqual(ids.map(() => 'completed'));
+    const stats = await h.sim.stats<QuotaStats>();
+    expect(stats.rateLimited).toBe(0);
+    expect(stats.maxCreatesInWindow).toBeLessThanOrEqual(4);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(3);
+    expect(stats.videosCreated).toBe(16);
+    expect(records.every((r) => r.cost?.estimatedUsd === 0.4)).toBe(true);
+  });
+
+  it('stops at the daily budget and resumes when the day rolls over', async () => {
+    const dayMs = 3000;
+    h = await createHarness(
+      {},
+      { REELAY_BUDGET_GLOBAL_DAILY_USD: '0.8', REELAY_BUDGET_DAY_MS: String(dayMs) },
+    );
+    await Promise.all([h.start('submit'), h.start('poll'), h.start('download')]);
+    const ids = await h.enqueue(5); // $0.40 each: two fit in a day
+    const records = await h.waitAll(ids, 60_000);
+    expect(records.map((r) => r.status)).toEqual(ids.map(() => 'completed'));
+    const perDay = new Map<number, number>();
+    for (const r of records) {
+      const day = Math.floor(r.timings.submitIntentAt! / dayMs);
+      perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    }
+    expect(Math.max(...perDay.values())).toBeLessThanOrEqual(2);
+    expect(perDay.size).toBeGreaterThanOrEqual(3);
+    expect((await h.sim.stats<QuotaStats>()).videosCreated).toBe(5);
+  });
+});

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { type LimitKeys, type RateClass, limitKeys } from './keys.ts';
+import { ACQUIRE_SCRIPT, BLOCK_SCRIPT } from './rate-log-script.ts';
+import { script } from './scripts.ts';
+
+/**
+ * A strict sliding-window request limiter held in Redis, for all replicas together.
+ *
+ * Why not a library: BullMQ's limiter (and rate-limiter-flexible's Redis limiter, and Upstash's
+ * fixed window) count in fixed windows, so a burst at a window's end plus one at the next window's
+ * start lets up to 2× the limit through in a sliding window — and the provider counts sliding.
+ * Shrinking BullMQ's window to W/k with R/(k+1) each bounds it, but costs 1/(k+1) of the quota and
+ * counts jobs started rather than requests sent. Sliding approximations (Upstash `slidingWindow`,
+ * `redis-sliding-rate-limiter`'s buckets) interpolate between buckets and can overshoot. GCRA with a
+ * burst of R lets almost 2R through in a window; without a burst it wastes every late slot. The
+ * provider's own model is a sliding log, so this is one (a zset of at most `limit` slot times, one
+ * Lua script, the Redis server's clock), plus reservations a short horizon ahead so a caller sleeps
+ * precisely to its slot instead of polling for it.
+ */
+export class RateLog {
+  private readonly redis: Redis;
+  private readonly keys: LimitKeys;
+
+  constructor(redis: Redis, prefix: string) {
+    this.redis = redis;
+    this.keys = limitKeys(prefix);
+  }
+
+  /**
+   * Takes the earliest slot within `horizonMs`. Admitted: send after `waitMs` (0 = now). Refused:
+   * `retryInMs` until a slot could be within the horizon, or until the provider's block ends.
+   */
+  async acquire(kind: RateClass, limit: number, windowMs: number, horizonMs: number): Promise<RateDecision> {
+    const member = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    const [ok, ms, extra] = (await script(this.redis, 'reelayRateAcquire', 2, ACQUIRE_SCRIPT)(
+      this.keys.rateLog(kind),
+      this.keys.block(kind),
+      limit,
+      windowMs,
+      horizonMs,
+      member,
+    )) as [number, number, number];
+    if (ok === 1) return { admitted: true, waitMs: ms, slot: member, at: extra };
+    return { admitted: false, retryInMs: Math.max(1, ms), blocked: extra === 2 };
+  }
+
+  /** Gives a slot back (the request was not sent after all). */
+  async release(kind: RateClass, slot: string): Promise<void> {
+    await this.redis.zrem(this.keys.rateLog(kind), slot);
+  }
+
+  /** No request of this class before `ms` from now, for every replica (what the provider told us). */
+  async block(kind: RateClass, ms: number): Promise<void> {
+    await script(
+      this.redis,
+      'reelayRateBlock',
+      1,
+      BLOCK_SCRIPT,
+    )(this.keys.block(kind), Math.max(1, Math.ceil(ms)));
+  }
+
+  /** Slots currently in the log (past window and reserved ahead), for metrics. */
+  async used(kind: RateClass): Promise<number> {
+    return this.redis.zcard(this.keys.rateLog(kind));
+  }
+}
+
+export type RateDecision =
+  /** `at`: the slot's time, ms on the Redis clock. */
+  | { admitted: true; waitMs: number; slot: string; at: number }
+  | { admitted: false; retryInMs: number; blocked: boolean };

@@ -1,0 +1,54 @@
+/**
+ * reserve — holds a generation round's estimated cost against every budget scope, or none of them.
+ * KEYS[1] the round's reservation (hash), KEYS[2] tenants seen (set), KEYS[3..2+N] spend hashes
+ * (fields `reserved`, `spent`, micro-USD), one per scope and period
+ * ARGV[1] amount (micro-USD), ARGV[2] tenant, ARGV[3] ttl s of the spend and reservation keys,
+ * ARGV[4..3+N] each scope's limit (micro-USD; 0 = no limit)
+ * Returns {1, 1}: reserved; {1, 0}: this round is reserved or settled already (nothing added; a
+ *         released reservation is taken again);
+ *         {0, i}: scope i (1-based) would go over its limit; nothing reserved.
+ * Events: none.
+ */
+export const RESERVE_SCRIPT = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'reserved' or state == 'settled' then return {1, 0} end
+local amount = tonumber(ARGV[1])
+local n = #KEYS - 2
+for i = 1, n do
+  local limit = tonumber(ARGV[3 + i])
+  if limit > 0 then
+    local v = redis.call('HMGET', KEYS[2 + i], 'reserved', 'spent')
+    if (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0) + amount > limit then return {0, i} end
+  end
+end
+local names = {}
+for i = 1, n do
+  redis.call('HINCRBY', KEYS[2 + i], 'reserved', amount)
+  redis.call('EXPIRE', KEYS[2 + i], ARGV[3])
+  names[i] = KEYS[2 + i]
+end
+redis.call('HSET', KEYS[1], 'usd', amount, 'state', 'reserved', 'keys', table.concat(names, ' '))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[2])
+return {1, 1}
+`;
+
+/**
+ * close — turns a reservation into spend (`settled`) or gives it back (`released`). Idempotent: a
+ * reservation already closed is left alone. The spend keys are the ones it reserved against (named in
+ * the reservation; same hash tag), so a round settles in the period it was admitted in.
+ * KEYS[1] the reservation. ARGV[1] actual cost (micro-USD; ignored for `released`), ARGV[2] new state
+ * Returns {1, reserved amount}: closed now; {0, state}: missing or already closed. Events: none.
+ */
+export const CLOSE_SCRIPT = `
+local r = redis.call('HMGET', KEYS[1], 'state', 'usd', 'keys')
+if r[1] ~= 'reserved' then return {0, r[1] or ''} end
+local amount = tonumber(r[2])
+local actual = ARGV[2] == 'settled' and tonumber(ARGV[1]) or 0
+for name in string.gmatch(r[3], '%S+') do
+  redis.call('HINCRBY', name, 'reserved', -amount)
+  if actual > 0 then redis.call('HINCRBY', name, 'spent', actual) end
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'actual', actual)
+return {1, amount}
+`;

@@ -1,0 +1,163 @@
+import { type RedisFixture, startRedis, waitFor } from '@reelay/testing';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_PRICES,
+  GenerationStore,
+  InFlightLeases,
+  RateLog,
+  SpendLedger,
+  budgetPeriods,
+  newGenerationId,
+  pricePerSecond,
+} from '../src/index.ts';
+
+let redis: RedisFixture;
+const connections: Redis[] = [];
+const connect = () => {
+  const c = new Redis(redis.url);
+  connections.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const c of connections) c.disconnect();
+  await redis.stop();
+});
+
+describe('RateLog (sliding log in Redis)', () => {
+  it('never lets more than the limit through in any window, across connections', async () => {
+    const prefix = redis.prefix('rate');
+    const logs = [
+      new RateLog(connect(), prefix),
+      new RateLog(connect(), prefix),
+      new RateLog(connect(), prefix),
+    ];
+    const sent: number[] = [];
+    const until = Date.now() + 900;
+    await Promise.all(
+      logs.map(async (log) => {
+        while (Date.now() < until) {
+          const d = await log.acquire('create', 5, 200, 50);
+          if (d.admitted) {
+            sent.push(d.at);
+            await new Promise((r) => setTimeout(r, d.waitMs));
+          } else await new Promise((r) => setTimeout(r, d.retryInMs));
+        }
+      }),
+    );
+    sent.sort((a, b) => a - b);
+    // Slot times on the Redis clock: any 6 consecutive slots span at least one window.
+    for (let i = 5; i < sent.length; i++) expect(sent[i]! - sent[i - 5]!).toBeGreaterThanOrEqual(200);
+    // More than one window's worth went through, so the check above was not vacuous.
+    expect(sent.length).toBeGreaterThan(10);
+  });
+
+  it('reserves a slot ahead within the horizon and refuses beyond it with the exact wait', async () => {
+    const log = new RateLog(connect(), redis.prefix('rate'));
+    for (let i = 0; i < 2; i++) expect(await log.acquire('read', 2, 1000, 0)).toMatchObject({ waitMs: 0 });
+    const refused = await log.acquire('read', 2, 1000, 0);
+    expect(refused).toMatchObject({ admitted: false, blocked: false });
+    if (!refused.admitted) expect(refused.retryInMs).toBeGreaterThan(900);
+    const ahead = await log.acquire('read', 2, 1000, 2000);
+    expect(ahead.admitted).toBe(true);
+    if (ahead.admitted) expect(ahead.waitMs).toBeGreaterThan(900);
+  });
+
+  it('honours a block learnt from the provider for every replica', async () => {
+    const prefix = redis.prefix('rate');
+    await new RateLog(connect(), prefix).block('create', 800);
+    const d = await new RateLog(connect(), prefix).acquire('create', 100, 1000, 0);
+    expect(d).toMatchObject({ admitted: false, blocked: true });
+    if (!d.admitted) expect(d.retryInMs).toBeGreaterThan(600);
+  });
+});
+
+describe('InFlightLeases', () => {
+  async function records(prefix: string, n: number) {
+    const store = new GenerationStore(connect(), prefix);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = newGenerationId();
+      await store.create({ id, tenant: 't', provider: 'sim', request: request(i) });
+      ids.push(id);
+    }
+    return { store, ids };
+  }
+
+  it('holds the cap, counts a re-take once, and reclaims the lease of a finished generation', async () => {
+    const prefix = redis.prefix('lease');
+    const { store, ids } = await records(prefix, 3);
+    const leases = new InFlightLeases(connect(), prefix);
+    expect(await leases.take(ids[0]!, 2, 60_000, 60_000)).toEqual({ taken: true, created: true });
+    expect(await leases.take(ids[0]!, 2, 60_000, 60_000)).toEqual({ taken: true, created: false });
+    await leases.take(ids[1]!, 2, 60_000, 60_000);
+    expect((await leases.take(ids[2]!, 2, 60_000, 60_000)).taken).toBe(false);
+    await store.update(ids[0]!, { providerVideoId: 'video_1' }, { status: 'generating' });
+    expect((await leases.take(ids[2]!, 2, 60_000, 60_000)).taken).toBe(false);
+    await store.update(ids[0]!, {}, { status: 'downloading' });
+    expect(await leases.take(ids[2]!, 2, 60_000, 60_000)).toEqual({ taken: true, created: true });
+    expect((await leases.holders()).sort()).toEqual([ids[1], ids[2]].sort());
+  });
+
+  it('reclaims an expired lease whose holder never sent the create, keeps one that may have', async () => {
+    const prefix = redis.prefix('lease');
+    const { store, ids } = await records(prefix, 3);
+    const leases = new InFlightLeases(connect(), prefix);
+    await leases.take(ids[0]!, 2, 150, 60_000); // holder dies before marking the record
+    await leases.take(ids[1]!, 2, 150, 60_000);
+    await store.update(ids[1]!, { timings: { submitIntentAt: Date.now() } }, { status: 'submitting' });
+    await waitFor(async () => (await leases.take(ids[2]!, 2, 60_000, 60_000)).taken, {
+      message: 'the dead holder’s lease to be reclaimed',
+    });
+    expect((await leases.holders()).sort()).toEqual([ids[1], ids[2]].sort());
+  });
+});
+
+describe('SpendLedger', () => {
+  it('reserves within budgets, refuses at the boundary, settles and releases once', async () => {
+    const ledger = new SpendLedger(connect(), redis.prefix('spend'));
+    const scopes = [{ scope: 'global', period: 'd1', limitUsd: 1 }];
+    expect(await ledger.reserve('g1', 0, 't', 0.4, scopes)).toEqual({ reserved: true, created: true });
+    expect(await ledger.reserve('g1', 0, 't', 0.4, scopes)).toEqual({ reserved: true, created: false });
+    expect(await ledger.reserve('g2', 0, 't', 0.4, scopes)).toMatchObject({ reserved: true });
+    expect(await ledger.reserve('g3', 0, 't', 0.4, scopes)).toMatchObject({ reserved: false });
+    expect(await ledger.settle('g1', 0, 0.4)).toBe(true);
+    expect(await ledger.settle('g1', 0, 0.4)).toBe(false);
+    expect(await ledger.release('g2', 0)).toBe(true);
+    expect(await ledger.figures(scopes)).toEqual([
+      { scope: 'global', period: 'd1', spentUsd: 0.4, reservedUsd: 0 },
+    ]);
+    expect(await ledger.reserve('g3', 0, 't', 0.4, scopes)).toMatchObject({ reserved: true });
+    expect(await ledger.tenants()).toEqual(['t']);
+  });
+});
+
+describe('prices and periods', () => {
+  it('prices by model and size, snapshots by their base model, unknown models at the fallback', () => {
+    expect(pricePerSecond(DEFAULT_PRICES, 'sora-2', '1280x720', 9)).toBe(0.1);
+    expect(pricePerSecond(DEFAULT_PRICES, 'sora-2-pro-2025-10-06', '1792x1024', 9)).toBe(0.5);
+    expect(pricePerSecond(DEFAULT_PRICES, 'sora-2-pro', '1920x1080', 9)).toBe(0.7);
+    expect(pricePerSecond(DEFAULT_PRICES, 'veo-3', '1280x720', 9)).toBe(9);
+  });
+
+  it('names UTC days and months, and short test days roll over', () => {
+    const p = budgetPeriods(Date.UTC(2026, 0, 31, 23, 59));
+    expect(p.day).toEqual({ id: '2026-01-31', endsAt: Date.UTC(2026, 1, 1) });
+    expect(p.month).toEqual({ id: '2026-01', endsAt: Date.UTC(2026, 1, 1) });
+    expect(budgetPeriods(1999, 1000).day).toEqual({ id: 'd1', endsAt: 2000 });
+  });
+});
+
+function request(i: number) {
+  return {
+    prompt: `clip ${i}`,
+    model: 'sora-2',
+    seconds: '4' as const,
+    size: '720x1280' as const,
+    thumbnail: false,
+  };
+}
