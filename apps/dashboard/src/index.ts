@@ -1,0 +1,16 @@
+export { buildDashboard } from './app.ts';
+export type { DashboardDeps } from './app.ts';
+export { buildDashboardDeps } from './context.ts';
+export { LOOPBACK_HOSTS, dashboardEnvSchema, loadDashboardEnv } from './env.ts';
+export type { DashboardEnv } from './env.ts';
+export { BOARD_PATH } from './boards.ts';
+export { hashPassword, verifyPassword, parsePasswordHash } from './auth/passwords.ts';
+export type { PasswordHash } from './auth/passwords.ts';
+export { parseOperators } from './auth/users.ts';
+export type { Operator, Role } from './auth/users.ts';
+export type { Principal } from './auth/operator-auth.ts';
+export { authorize } from './auth/permissions.ts';
+export { readQueueHealth } from './health/queue-health.ts';
+export type { QueueHealth } from './health/queue-health.ts';
+export type { StageHealth } from './health/stage-health.ts';
+export type { LimitsConfig, LimitsHealth, SpendLine } from './health/limits-health.ts';
