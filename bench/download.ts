@@ -1,0 +1,107 @@
+import { statfs } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveBenchOptions } from './lib/bench-options.ts';
+import { trackCompletions } from './lib/completions.ts';
+import { plainCopy } from './lib/plain-copy.ts';
+import { procMemoryMb } from './lib/process.ts';
+import { benchTmpParent, startStack } from './lib/reelay-stack.ts';
+
+/** How often the download worker's resident memory is sampled, ms (VmHWM at the end catches spikes between). */
+const RSS_SAMPLE_MS = 50;
+const MB = 1024 * 1024;
+
+/**
+ * The download worker streaming large videos: its peak resident memory, and its bytes/s beside a plain
+ * fetch-to-file copy of the same videos, the same number at a time, in the same run.
+ */
+export async function benchDownload(): Promise<Record<string, number>> {
+  const options = resolveBenchOptions();
+  const parent = benchTmpParent();
+  const total = options.downloadCount * options.downloadVideoBytes;
+  const free = await statfs(parent).then((s) => s.bavail * s.bsize);
+  // Ours and the copies run one after the other, each deleted before the next: room for one set, plus slack.
+  if (free < total * 1.25) {
+    throw new Error(
+      `download bench needs ${(total / 2 ** 30).toFixed(1)} GiB free under ${parent}; set REELAY_BENCH_TMPDIR`,
+    );
+  }
+  const stack = await startStack({
+    sim: { timeScale: options.zeroLatencyScale, videoBytes: options.downloadVideoBytes },
+    processes: ['submit,poll', 'download'],
+    workerEnv: { REELAY_PROVIDER_TIME_SCALE: String(options.workerFastScale) },
+    processEnv: { download: { REELAY_DOWNLOAD_CONCURRENCY: String(options.downloadConcurrency) } },
+    tmpParent: parent,
+  });
+  try {
+    const worker = stack.workers.get('download')!;
+    const idleRss = await procMemoryMb(worker.pid, 'VmRSS');
+    let peakSample = idleRss;
+    const sampler = setInterval(() => {
+      void procMemoryMb(worker.pid, 'VmRSS').then((mb) => {
+        if (mb > peakSample) peakSample = mb;
+      });
+    }, RSS_SAMPLE_MS);
+    const tracker = await trackCompletions({
+      redisUrl: stack.redis.url,
+      prefix: stack.prefix,
+      queue: 'download',
+      count: options.downloadCount,
+      timeoutMs: options.runTimeoutMs,
+      check: async () => {
+        const failed = await stack.store.countByStatus('failed');
+        return failed > 0 ? `${failed} download(s) failed` : undefined;
+      },
+    });
+    let ids: string[];
+    try {
+      ids = await stack.enqueue(
+        Array.from({ length: options.downloadCount }, (_, i) => ({ prompt: `download bench clip ${i}` })),
+      );
+      await tracker.done;
+    } finally {
+      clearInterval(sampler);
+      await tracker.close();
+    }
+    const peakRss = Math.max(peakSample, await procMemoryMb(worker.pid, 'VmHWM'));
+    const records = await Promise.all(ids.map((id) => stack.store.get(id)));
+    let bytes = 0;
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    const videoIds: string[] = [];
+    for (const record of records) {
+      if (!record?.storage || !record.providerVideoId || !record.timings.downloadStartedAt) {
+        throw new Error(`generation ${record?.id} was not stored`);
+      }
+      bytes += record.storage.bytes;
+      first = Math.min(first, record.timings.downloadStartedAt);
+      last = Math.max(last, record.timings.completedAt ?? 0);
+      videoIds.push(record.providerVideoId);
+    }
+    const oursBytesPerS = (bytes * 1000) / (last - first);
+    // Our copies go before the baseline runs, so both write to an equally empty disk.
+    await stack.dropStoredObjects();
+    const copyBytesPerS = await plainCopy(stack.sim, videoIds, options.downloadConcurrency, parent, false);
+    const fsyncCopyBytesPerS = await plainCopy(
+      stack.sim,
+      videoIds,
+      options.downloadConcurrency,
+      parent,
+      true,
+    );
+    return {
+      'download.peak_rss_mb': peakRss,
+      'download.idle_rss_mb': idleRss,
+      'download.mb_per_s': oursBytesPerS / MB,
+      'download.copy_mb_per_s': copyBytesPerS / MB,
+      'download.fsync_copy_mb_per_s': fsyncCopyBytesPerS / MB,
+      'download.throughput_ratio': oursBytesPerS / copyBytesPerS,
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(await benchDownload());
+}
