@@ -25,8 +25,10 @@ export interface BenchOptions {
   /** Size of each simulated video in the throughput run, bytes. Default 1 KiB (the simulator serves its
    * ≈ 9 KB real clip at minimum). */
   throughputVideoBytes: number;
-  /** Time scale of the poll runs (simulator and workers alike). Default 200 (`REELAY_BENCH_POLL_SCALE`):
-   * a 74 s clip takes 370 ms, so the 20 ms poll-interval floor stays well under a tenth of it. */
+  /** Time scale of the poll runs (simulator and workers alike). Default 25 (`REELAY_BENCH_POLL_SCALE`):
+   * a 74 s clip takes 3 s. Hops between processes (tens of ms of real time, which do not shrink with
+   * a provider's speed) then weigh on the ratio about as much as they would at real durations / 10;
+   * at 200× they alone would exceed a tenth of a generation. */
   pollScale: number;
   /** Generations per poll run (poll-only, fixed 10 s poller, webhooks), all enqueued at once. Default 120
    * (`REELAY_BENCH_POLL_N`): 40 each of 4, 8 and 12 s clips. */
@@ -63,7 +65,7 @@ export function resolveBenchOptions(): BenchOptions {
     zeroLatencyScale: 1_000_000,
     workerFastScale: 100_000,
     throughputVideoBytes: 1024,
-    pollScale: envNumber('REELAY_BENCH_POLL_SCALE', 200),
+    pollScale: envNumber('REELAY_BENCH_POLL_SCALE', 25),
     pollCount: Math.round(envNumber('REELAY_BENCH_POLL_N', 120)),
     pollWarmupCount: 20,
     downloadCount: 8,

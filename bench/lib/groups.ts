@@ -13,6 +13,8 @@ export const GROUPS: Record<string, { module: string; fn: string }> = {
   quota: { module: 'bench/quota.ts', fn: 'benchQuota' },
   fairness: { module: 'bench/fairness.ts', fn: 'benchFairness' },
   cost: { module: 'bench/fairness.ts', fn: 'benchExactlyOnce' },
+  api: { module: 'bench/api.ts', fn: 'benchApi' },
+  enqueue: { module: 'bench/enqueue.ts', fn: 'benchEnqueue' },
 };
 
 /** Loads a group's function; throws a plain message when its module or export is missing. */

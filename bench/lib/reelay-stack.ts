@@ -90,7 +90,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const secret = `whsec_${randomBytes(24).toString('base64')}`;
       api = await startApiProcess({ ...baseEnv, OPENAI_WEBHOOK_SECRET: secret });
       cleanups.push(() => api!.stop());
-      await sim.configure({ webhookUrl: `${api.ready}/webhooks/provider`, webhookSecret: secret });
+      // No simulated delivery jitter: the figure is Reelay's own latency from delivery to detection,
+      // not the provider's (real ones add their own, which no receiver can shorten).
+      await sim.configure({
+        webhookUrl: `${api.ready}/webhooks/provider`,
+        webhookSecret: secret,
+        webhookJitterMs: 0,
+      });
       baseEnv['REELAY_WEBHOOKS'] = 'true';
       baseEnv['OPENAI_WEBHOOK_SECRET'] = secret;
     }

@@ -6,6 +6,8 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { ProducerDeps } from './producer/producer-options.ts';
+import { registerProducerRoutes } from './producer-routes.ts';
 import type { Handler } from './routes/handler.ts';
 import { healthzHandler, readyzHandler } from './routes/health.ts';
 import { type WebhookContext, providerWebhookHandler } from './routes/webhook.ts';
@@ -16,6 +18,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Undefined when no webhook secret is configured: the webhook route then answers 503. */
   webhook: WebhookContext | undefined;
+  /** The producer API (`/v1/*`, `/openapi.json`); undefined: those routes are not served. */
+  producer?: ProducerDeps;
 }
 
 /** Webhook bodies are a few hundred bytes; 256 KiB leaves room and refuses floods early. */
@@ -35,10 +39,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     void reply.code(status).send({ ok: false, error: status >= 500 ? 'internal error' : error.message });
   });
   app.setNotFoundHandler((_request, reply) => {
-    void reply
-      .code(404)
-      .send({ ok: false, error: 'not found: try POST /webhooks/provider, GET /healthz, GET /readyz' });
+    void reply.code(404).send({
+      ok: false,
+      error:
+        'not found: try /v1/generations, GET /openapi.json, POST /webhooks/provider, GET /healthz, GET /readyz',
+    });
   });
+  if (deps.producer) registerProducerRoutes(app, deps.producer, deps.logger);
 
   app.get('/healthz', route(healthzHandler()));
   app.get('/readyz', route(readyzHandler(deps.redis)));

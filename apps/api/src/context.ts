@@ -5,10 +5,14 @@ import {
   createRedisConnection,
   createStageQueues,
 } from '@reelay/core';
+import { Reelay } from '@reelay/client';
 import { createOpenAIProvider } from '@reelay/providers';
+import { type ObjectStore, createObjectStore } from '@reelay/storage';
 import type { Redis } from 'ioredis';
 import type { ApiDeps } from './app.ts';
+import { KeyRateLimit } from './auth/key-limit.ts';
 import type { ApiEnv } from './env.ts';
+import type { ProducerDeps } from './producer/producer-options.ts';
 
 /**
  * The webhook receiver never calls the provider (the promoted poll does), but the adapter insists on
@@ -20,12 +24,16 @@ export interface ApiContext {
   deps: ApiDeps;
   redis: Redis;
   queues: StageQueues;
+  /** Closes what the producer API opened (the client; the object store, if one was made). */
+  closeProducer: () => Promise<void>;
 }
 
 /** Throws `config_invalid` (from the adapter) when the webhook secret is not a usable whsec_ secret. */
 export function buildApiContext(env: ApiEnv, logger: Logger): ApiContext {
   // Producer role: a command fails after a few retries instead of hanging, so a delivery that
   // arrives while Redis is away gets a 5xx and the provider retries it later.
+  // Not auto-pipelined: ioredis 6 copies script commands into a pipeline when it is made, so a script
+  // defined later (the per-key limit's, on first use) fails inside an open auto-pipeline.
   const redis = createRedisConnection(env.REDIS_URL, { role: 'producer', name: 'reelay-api' });
   const queues = createStageQueues(redis, env.REELAY_PREFIX);
   const secret = env.OPENAI_WEBHOOK_SECRET;
@@ -44,5 +52,25 @@ export function buildApiContext(env: ApiEnv, logger: Logger): ApiContext {
           redis,
           prefix: env.REELAY_PREFIX,
         };
-  return { deps: { redis, logger, webhook }, redis, queues };
+  const client = new Reelay({ redis, prefix: env.REELAY_PREFIX });
+  let store: ObjectStore | undefined;
+  const producer: ProducerDeps = {
+    client,
+    keys: env.REELAY_API_KEYS,
+    limit:
+      env.REELAY_API_KEY_RPM > 0
+        ? new KeyRateLimit(redis, env.REELAY_PREFIX, env.REELAY_API_KEY_RPM)
+        : undefined,
+    // Made on first use: only S3 content needs it, and an S3 client is not worth holding otherwise.
+    objectStore: () => {
+      store ??= createObjectStore(env.REELAY_STORAGE_URL);
+      return store;
+    },
+    bodyLimitBytes: env.REELAY_API_BODY_LIMIT_BYTES,
+  };
+  const closeProducer = async () => {
+    await client.close();
+    await store?.close();
+  };
+  return { deps: { redis, logger, webhook, producer }, redis, queues, closeProducer };
 }

@@ -1,5 +1,20 @@
 import { DEFAULT_PREFIX, envField, parseEnv } from '@reelay/core';
 import { z } from 'zod';
+import { type ApiKeyEntry, parseApiKeys } from './auth/api-keys.ts';
+import { DEFAULT_BODY_LIMIT_BYTES } from './producer/producer-options.ts';
+
+/** `tenant:<sha256 hex>` entries; a bad entry is named by position, its value never echoed. */
+const apiKeysField = z
+  .string()
+  .optional()
+  .transform((value, ctx): ApiKeyEntry[] => {
+    try {
+      return value === undefined ? [] : parseApiKeys(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 /** The api's whole environment, parsed once at start. One comment per variable. */
 export const apiEnvSchema = z.object({
@@ -26,6 +41,22 @@ export const apiEnvSchema = z.object({
    * route answers 503, since an unverifiable delivery must not be acted on.
    */
   OPENAI_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /**
+   * Producer API keys: comma list of `tenant:<sha256 hex of the key>`; make a hash with
+   * `printf %s "$KEY" | sha256sum`. Only hashes are configured, so this variable is not a secret by
+   * itself. Unset: every /v1 request is a 401.
+   */
+  REELAY_API_KEYS: apiKeysField,
+  /** Requests per minute per API key, sliding window, for all api replicas together; 0 = no limit. */
+  REELAY_API_KEY_RPM: envField.int({ min: 0, default: 600 }),
+  /** Largest JSON body of the producer API, bytes (64 KiB: a create is well under 10 KiB). */
+  REELAY_API_BODY_LIMIT_BYTES: envField.int({
+    min: 1024,
+    max: 16 * 1024 * 1024,
+    default: DEFAULT_BODY_LIMIT_BYTES,
+  }),
+  /** Where the workers store videos (as theirs): S3 content is served as a redirect to a presigned URL. */
+  REELAY_STORAGE_URL: z.string().min(1).default('file://./data/videos'),
   /** On SIGTERM, how long in-flight requests may finish before the process exits anyway, ms. */
   REELAY_SHUTDOWN_TIMEOUT_MS: envField.int({ min: 0, default: 10_000 }),
 });

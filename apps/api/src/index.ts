@@ -6,3 +6,11 @@ export type { Handler, HandlerRequest, HandlerResult } from './routes/handler.ts
 export { healthzHandler, readyzHandler } from './routes/health.ts';
 export { providerWebhookHandler } from './routes/webhook.ts';
 export type { WebhookContext } from './routes/webhook.ts';
+export { authenticate, hashApiKey, parseApiKeys } from './auth/api-keys.ts';
+export type { ApiKeyEntry, Caller } from './auth/api-keys.ts';
+export { KeyRateLimit } from './auth/key-limit.ts';
+export { CreateBatcher } from './producer/create-batcher.ts';
+export type { ApiErrorBody, ApiErrorCode } from './producer/errors.ts';
+export { PRODUCER_ROUTES, buildOpenApiDocument } from './producer/openapi.ts';
+export { DEFAULT_BODY_LIMIT_BYTES } from './producer/producer-options.ts';
+export type { ProducerDeps } from './producer/producer-options.ts';

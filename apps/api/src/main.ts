@@ -1,7 +1,8 @@
-import { closeStageQueues, createLogger } from '@reelay/core';
+import { closeStageQueues, createLogger, createMetrics } from '@reelay/core';
 import { buildApi } from './app.ts';
 import { buildApiContext } from './context.ts';
 import { type ApiEnv, loadApiEnv } from './env.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
 
 async function main(): Promise<void> {
   let env: ApiEnv;
@@ -20,8 +21,9 @@ async function main(): Promise<void> {
     console.error(`reelay-api: ${(error as Error).message}`);
     process.exit(2);
   }
-  const { deps, redis, queues } = context;
+  const { deps, redis, queues, closeProducer } = context;
   const app = buildApi(deps);
+  registerMetricsRoute(app, createMetrics({ queues }));
   let address: string;
   try {
     address = await app.listen({ port: env.REELAY_API_PORT, host: env.REELAY_API_HOST });
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     console.error(
       `reelay-api: cannot listen on ${env.REELAY_API_HOST}:${env.REELAY_API_PORT} (REELAY_API_HOST, REELAY_API_PORT): ${why}`,
     );
+    await closeProducer();
     await closeStageQueues(queues);
     redis.disconnect();
     process.exit(1);
@@ -40,9 +43,19 @@ async function main(): Promise<void> {
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
   process.stdout.write(`${JSON.stringify({ event: 'listening', url: url.origin })}\n`);
   logger.info(
-    { url: url.origin, prefix: env.REELAY_PREFIX, webhooks: deps.webhook !== undefined },
+    {
+      url: url.origin,
+      prefix: env.REELAY_PREFIX,
+      webhooks: deps.webhook !== undefined,
+      apiKeys: env.REELAY_API_KEYS.length,
+      keyRpm: env.REELAY_API_KEY_RPM,
+    },
     deps.webhook ? 'api ready' : 'api ready; provider webhooks answer 503 until OPENAI_WEBHOOK_SECRET is set',
   );
+
+  if (env.REELAY_API_KEYS.length === 0) {
+    logger.warn('no REELAY_API_KEYS configured: every /v1 request answers 401');
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -59,6 +72,7 @@ async function main(): Promise<void> {
     }, env.REELAY_SHUTDOWN_TIMEOUT_MS);
     timer.unref();
     await app.close();
+    await closeProducer();
     await closeStageQueues(queues);
     redis.disconnect();
     logger.info('api stopped');

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -94,5 +94,64 @@ describe('the api process', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('REELAY_API_PORT');
     expect(stderr).not.toContain('not-a-port-70000');
+  });
+
+  it('serves the producer API with keys from REELAY_API_KEYS, and never writes a key to its output', async () => {
+    const key = `rk_${randomBytes(16).toString('hex')}`;
+    const hash = createHash('sha256').update(key).digest('hex');
+    const child = run({
+      REDIS_URL: fixture.url,
+      REELAY_PREFIX: fixture.prefix('api-main-producer'),
+      REELAY_API_PORT: '0',
+      REELAY_API_HOST: '127.0.0.1',
+      REELAY_API_KEYS: `acme:${hash}`,
+      LOG_LEVEL: 'debug',
+    });
+    let output = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      output += chunk;
+    });
+    try {
+      const url = await listeningUrl(child);
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (chunk: string) => {
+        output += chunk;
+      });
+      const created = await fetch(`${url}/v1/generations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'a quiet harbour' }),
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const { data } = (await created.json()) as { data: Array<{ id: string }> };
+      const read = await fetch(`${url}/v1/generations/${data[0]!.id}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(((await read.json()) as { tenant: string }).tenant).toBe('acme');
+      const refused = await fetch(`${url}/v1/generations`, { headers: { authorization: 'Bearer wrong' } });
+      expect(refused.status).toBe(401);
+      const exit = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = await exit;
+      expect(code).toBe(0);
+      expect(output).not.toContain(key);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 2 on a malformed REELAY_API_KEYS entry, naming the variable but not the entry', async () => {
+    const child = run({ REDIS_URL: fixture.url, REELAY_API_KEYS: 'acme:not-a-sha256-hash' });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(stderr).toContain('REELAY_API_KEYS');
+    expect(stderr).toContain('entry 1');
+    expect(stderr).not.toContain('not-a-sha256-hash');
   });
 });

@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerBatch } from './commands/batch.ts';
+import { registerCampaign } from './commands/campaign.ts';
+import { registerCancel } from './commands/cancel.ts';
 import { registerGenerate } from './commands/generate.ts';
+import { registerList } from './commands/list.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStatus } from './commands/status.ts';
@@ -17,6 +21,10 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerStatus(program);
   registerSim(program);
+  registerBatch(program);
+  registerCampaign(program);
+  registerList(program);
+  registerCancel(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,5 +1,5 @@
 import fastifyBasicAuth from '@fastify/basic-auth';
-import type { Logger, StageQueues } from '@reelay/core';
+import type { Logger, ReelayMetrics, StageQueues } from '@reelay/core';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { OperatorAuth, basicAuthValidator } from './auth/operator-auth.ts';
@@ -20,10 +20,16 @@ export interface DashboardDeps {
   operators: Map<string, Operator> | undefined;
   limits: LimitsConfig;
   logger: Logger;
+  /** Served at /metrics when given (main.ts gives it; tests may leave it out). */
+  metrics?: ReelayMetrics;
 }
 
-/** Probes stay open: a kubelet or load balancer has no credentials, and they reveal nothing. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+/**
+ * Probes stay open: a kubelet or load balancer has no credentials, and they reveal nothing. /metrics
+ * too: Prometheus scrapes inside the cluster without credentials (infra/prometheus has no basic_auth),
+ * and it holds queue counts and process figures, no generation, tenant data or secret.
+ */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const BOARD_API = `${BOARD_PATH}/api/queues/`;
 
 /** The dashboard's HTTP surface, not yet listening: main.ts listens, tests listen on port 0. */
@@ -82,6 +88,13 @@ export function buildDashboard(deps: DashboardDeps): FastifyInstance {
 
   app.get('/healthz', async (_request, reply) => send(reply, await healthz()));
   app.get('/readyz', async (_request, reply) => send(reply, await readyz(deps.redis, deps.queues)));
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      const { contentType, body } = await metrics.render();
+      return reply.header('content-type', contentType).send(body);
+    });
+  }
   app.get('/', async (_request, reply) => reply.redirect('/health'));
   app.get('/health/queues.json', async () =>
     readQueueHealth(deps.redis, deps.prefix, deps.queues, deps.limits),

@@ -1,4 +1,4 @@
-import { type Logger, createRedisConnection, createStageQueues } from '@reelay/core';
+import { type Logger, createMetrics, createRedisConnection, createStageQueues } from '@reelay/core';
 import type { DashboardDeps } from './app.ts';
 import type { DashboardEnv } from './env.ts';
 
@@ -7,10 +7,12 @@ export function buildDashboardDeps(env: DashboardEnv, logger: Logger): Dashboard
   // Producer role: a command fails after a few retries, so a page answers 500 while Redis is away
   // instead of hanging, and /readyz says so.
   const redis = createRedisConnection(env.REDIS_URL, { role: 'producer', name: 'reelay-dashboard' });
+  const queues = createStageQueues(redis, env.REELAY_PREFIX);
   return {
     redis,
     prefix: env.REELAY_PREFIX,
-    queues: createStageQueues(redis, env.REELAY_PREFIX),
+    queues,
+    metrics: createMetrics({ queues }),
     operators: env.REELAY_DASHBOARD_USERS,
     limits: {
       maxInFlight: env.REELAY_MAX_IN_FLIGHT,

@@ -2,6 +2,8 @@ import {
   DEFAULT_PRICES,
   GenerationStore,
   type Logger,
+  type ReelayMetrics,
+  createMetrics,
   createRedisConnection,
   createStageQueues,
 } from '@reelay/core';
@@ -19,22 +21,40 @@ import type { WorkerEnv } from './env.ts';
 /** The embedded simulator accepts any key; the SDK insists on one. */
 const LOCAL_SIM_KEY = 'sk-sim-local';
 
-export function buildContext(env: WorkerEnv, logger: Logger): { ctx: PipelineContext; redis: Redis } {
+export interface WorkerContext {
+  ctx: PipelineContext;
+  redis: Redis;
+  metrics: ReelayMetrics;
+}
+
+export function buildContext(env: WorkerEnv, logger: Logger): WorkerContext {
   const redis = createRedisConnection(env.REDIS_URL, { role: 'worker', name: 'reelay-worker' });
   const store = new GenerationStore(redis, env.REELAY_PREFIX);
   const admission = new RedisAdmission(redis, store, admissionOptions(env), (err) =>
     logger.warn({ err }, 'could not store a rate limit learnt from the provider'),
   );
+  const queues = createStageQueues(redis, env.REELAY_PREFIX, { retryBaseMs: env.REELAY_RETRY_BASE_MS });
+  const metrics = createMetrics({
+    queues,
+    // snapshot() sweeps leases with the same rules and lease deadline as admit()'s take: it drops
+    // only leases of generations the provider is done with (or whose hold expired before a create),
+    // never one a running generation still needs; it keeps reelay_in_flight from counting stale leases.
+    spend: () => admission.snapshot(),
+    inFlightCap: admission.options.maxInFlight,
+  });
   const ctx: PipelineContext = {
     admission,
     store,
-    queues: createStageQueues(redis, env.REELAY_PREFIX, { retryBaseMs: env.REELAY_RETRY_BASE_MS }),
+    queues,
     provider: createOpenAIProvider({
       apiKey: env.OPENAI_API_KEY ?? LOCAL_SIM_KEY,
       baseURL: env.OPENAI_BASE_URL,
       model: env.REELAY_MODEL,
       ...(env.OPENAI_WEBHOOK_SECRET ? { webhookSecret: env.OPENAI_WEBHOOK_SECRET } : {}),
-      onResponse: (info) => admission.observe?.(info),
+      onResponse: (info) => {
+        metrics.observeProvider(info);
+        admission.observe?.(info);
+      },
     }),
     objects: createObjectStore(env.REELAY_STORAGE_URL),
     logger,
@@ -47,7 +67,7 @@ export function buildContext(env: WorkerEnv, logger: Logger): { ctx: PipelineCon
       maxResubmits: env.REELAY_MAX_RESUBMITS,
     }),
   };
-  return { ctx, redis };
+  return { ctx, redis, metrics };
 }
 
 /** Limits, in-flight cap and budgets from the environment (see env.ts for each variable). */

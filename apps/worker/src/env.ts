@@ -113,6 +113,11 @@ export const workerEnvSchema = z.object({
   REELAY_CALLBACK_TIMEOUT_MS: envField.int({ min: 100, default: 10_000 }),
   /** Give up a callback this long after the generation finished, ms (default 24 h). */
   REELAY_CALLBACK_MAX_AGE_MS: envField.int({ min: 1000, default: 86_400_000 }),
+  /**
+   * How often a submit process looks for generations stranded without a live submit job (and how old
+   * they must be), ms; 0 disables.
+   */
+  REELAY_SWEEP_INTERVAL_MS: envField.int({ min: 0, default: 30_000 }),
   /** BullMQ lock duration, ms: a job whose worker died is taken over after about this long. */
   REELAY_LOCK_DURATION_MS: envField.int({ min: 1000, default: 30_000 }),
 });

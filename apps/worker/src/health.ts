@@ -1,14 +1,19 @@
 import { type Server, createServer } from 'node:http';
 import type { Redis } from 'ioredis';
 
+/** The Prometheus exposition of this process (ReelayMetrics.render). */
+export type MetricsRenderer = () => Promise<{ contentType: string; body: string }>;
+
 /**
  * /healthz: the process is alive (event loop answers). /readyz: Redis answers PING and the workers
- * are running — what a load balancer or Kubernetes readiness probe should gate on.
+ * are running — what a load balancer or Kubernetes readiness probe should gate on. /metrics:
+ * Prometheus text, unauthenticated like the probes (the port is cluster-internal).
  */
 export function startHealthServer(
   port: number,
   redis: Redis,
   isRunning: () => boolean,
+  metrics?: MetricsRenderer,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const reply = (status: number, body: unknown) => {
@@ -24,7 +29,17 @@ export function startHealthServer(
       });
       return;
     }
-    reply(404, { error: { code: 'not_found', message: 'try /healthz or /readyz' } });
+    if (req.url === '/metrics' && metrics) {
+      void metrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        },
+        (error: Error) => reply(500, { error: { code: 'metrics_failed', message: error.message } }),
+      );
+      return;
+    }
+    reply(404, { error: { code: 'not_found', message: 'try /healthz, /readyz or /metrics' } });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

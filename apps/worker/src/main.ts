@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ name: 'worker' });
-  const { ctx, redis } = buildContext(env, logger);
+  const { ctx, redis, metrics } = buildContext(env, logger);
   const secrets = env.REELAY_CALLBACK_TENANT_SECRETS ?? {};
   const notify =
     env.REELAY_CALLBACK_SECRET || Object.keys(secrets).length > 0
@@ -44,7 +44,12 @@ async function main(): Promise<void> {
         })
       : undefined;
   const workers = startStageWorkers(ctx, redis, stages, {
+    sweepIntervalMs: env.REELAY_SWEEP_INTERVAL_MS,
     ...(notify ? { notify } : {}),
+    onStageEnd: (report) => {
+      metrics.observeStage(report.stage, report.outcome, report.seconds);
+      if (report.finished && report.record) metrics.countFinished(report.record);
+    },
     concurrency: {
       submit: env.REELAY_SUBMIT_CONCURRENCY,
       poll: env.REELAY_POLL_CONCURRENCY,
@@ -65,7 +70,12 @@ async function main(): Promise<void> {
       })
     : undefined;
   let running = true;
-  const health = await startHealthServer(env.REELAY_WORKER_PORT, redis, () => running);
+  const health = await startHealthServer(
+    env.REELAY_WORKER_PORT,
+    redis,
+    () => running,
+    () => metrics.render(),
+  );
   logger.info({ stages, port: health.port, prefix: env.REELAY_PREFIX }, 'worker ready');
 
   let stopping = false;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { waitFor } from '@reelay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, createHarness } from './harness.ts';
 
@@ -51,7 +52,12 @@ describe('pipeline end to end, each stage in its own worker process', () => {
     const codes = await Promise.all(first.map((w) => w.stop()));
     expect(codes).toEqual([0, 0, 0]);
     await Promise.all([h.start('submit'), h.start('poll'), h.start('download')]);
-    const records = await h.waitAll(ids);
+    // Judged from the record store itself: every generation reaches a terminal status.
+    await waitFor(async () => (await h!.store.countByStatus('completed')) === ids.length, {
+      timeoutMs: 50_000,
+      message: 'not every generation completed after the restart',
+    });
+    const records = await Promise.all(ids.map(async (id) => (await h!.store.get(id))!));
     expect(records.map((r) => r.status)).toEqual(ids.map(() => 'completed'));
     expect((await h.sim.stats<{ videosCreated: number }>()).videosCreated).toBe(15);
   });

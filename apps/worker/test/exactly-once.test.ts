@@ -18,6 +18,8 @@ const FAST_RECOVERY = {
   // minute per crash. Honoured once the worker reads this variable (asked of apps/worker/src/main.ts);
   // until then the tests pass, slowly.
   REELAY_STALLED_INTERVAL_MS: '500',
+  // A job that stalled too often is failed by BullMQ; the sweeper re-adds its generation soon.
+  REELAY_SWEEP_INTERVAL_MS: '3000',
   // One job per submit process: a crash then stalls only the job that caused it.
   REELAY_SUBMIT_CONCURRENCY: '1',
 };

@@ -49,3 +49,28 @@ export { SpendLedger } from './limits/spend.ts';
 export type { BudgetScope, SpendFigures } from './limits/spend.ts';
 export { limitKeys } from './limits/keys.ts';
 export type { LimitKeys, RateClass } from './limits/keys.ts';
+export { createMetrics } from './metrics/metrics.ts';
+export type { ProviderResponseReading, ReelayMetrics } from './metrics/metrics.ts';
+export type { MetricsOptions } from './metrics/metrics-options.ts';
+export type { ScrapeSources, SpendLineReading, SpendReading } from './metrics/collectors.ts';
+export type { QueueState, StageOutcome, TerminalStatus } from './metrics/catalog.ts';
+export type { RequestMapping } from './record.ts';
+export { MAX_PRIORITY, PARK_DELAY_MS } from './producer/producer-options.ts';
+export type { ProducerContext } from './producer/producer-options.ts';
+export { FAIR_PUSH_SCRIPT, FairPush } from './producer/fair-push.ts';
+export type { FairPushItem } from './producer/fair-push.ts';
+export {
+  addSubmitJobs,
+  connectionOf,
+  createRecords,
+  enqueueGeneration,
+  enqueuePrepared,
+  prepareEnqueue,
+  validateEnqueue,
+} from './producer/enqueue.ts';
+export type { EnqueueOptions, EnqueueResult, PreparedEnqueue } from './producer/enqueue.ts';
+export { waitForGeneration } from './producer/waiter.ts';
+export type { WaitOptions } from './producer/waiter.ts';
+export { cancelGeneration } from './producer/cancel.ts';
+export type { CancelContext } from './producer/cancel.ts';
+export { pooledGenerationId } from './producer/id-pool.ts';

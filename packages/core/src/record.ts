@@ -40,6 +40,18 @@ export interface GenerationAttempts {
   resubmits: number;
 }
 
+/**
+ * How a friendly producer parameter (duration, aspect ratio, resolution, quality, seed) was mapped
+ * onto what the provider supports, kept on the record so nobody wonders why 1:1 came back 16:9.
+ */
+export interface RequestMapping {
+  field: string;
+  requested: string | number;
+  /** What was sent instead (undefined when the value was dropped). */
+  applied?: string | number;
+  reason: string;
+}
+
 /** The system of record for one request, readable by id from any process. */
 export interface GenerationRecord {
   id: string;
@@ -60,4 +72,10 @@ export interface GenerationRecord {
   cost?: { estimatedUsd: number; actualUsd?: number };
   storage?: GenerationStorage;
   error?: SerializedError;
+  /** Friendly parameters mapped onto the provider's (see RequestMapping). */
+  mapping?: RequestMapping[];
+  /** The campaign this generation belongs to (one per platform). */
+  campaignId?: string;
+  /** When the producer cancelled it (ms). */
+  cancelledAt?: number;
 }

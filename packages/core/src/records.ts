@@ -2,8 +2,14 @@ import type { Redis } from 'ioredis';
 import type { GenerationRequest } from './catalog.ts';
 import { ReelayError, type SerializedError } from './errors.ts';
 import { requestFingerprint } from './ids.ts';
-import type { GenerationAttempts, GenerationRecord, GenerationStorage, GenerationTimings } from './record.ts';
-import { CREATE_SCRIPT, UPDATE_SCRIPT } from './records-scripts.ts';
+import type {
+  GenerationAttempts,
+  GenerationRecord,
+  GenerationStorage,
+  GenerationTimings,
+  RequestMapping,
+} from './record.ts';
+import { CREATE_MANY_SCRIPT, CREATE_SCRIPT, UPDATE_SCRIPT } from './records-scripts.ts';
 import type { GenerationStatus } from './status.ts';
 
 export interface NewGeneration {
@@ -15,6 +21,9 @@ export interface NewGeneration {
   metadata?: Record<string, string>;
   callbackUrl?: string;
   estimatedCostUsd?: number;
+  /** How friendly parameters were mapped onto the provider's. */
+  mapping?: RequestMapping[];
+  campaignId?: string;
   /** Default: now. */
   createdAt?: number;
 }
@@ -29,6 +38,7 @@ export interface GenerationPatch {
   storage?: GenerationStorage;
   error?: SerializedError;
   cost?: { estimatedUsd: number; actualUsd?: number };
+  cancelledAt?: number;
 }
 
 export interface UpdateOptions {
@@ -50,6 +60,7 @@ export interface UpdateResult {
 type ScriptRedis = Redis & {
   reelayGenCreate(...args: Array<string | number>): Promise<[number, string?, string?]>;
   reelayGenUpdate(...args: Array<string | number>): Promise<[number, string?]>;
+  reelayGenCreateMany(...args: Array<string | number>): Promise<Array<number | string>>;
 };
 
 /**
@@ -67,6 +78,9 @@ export class GenerationStore {
       redis.defineCommand('reelayGenCreate', { numberOfKeys: 4, lua: CREATE_SCRIPT });
       redis.defineCommand('reelayGenUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
     }
+    if (!('reelayGenCreateMany' in redis)) {
+      redis.defineCommand('reelayGenCreateMany', { numberOfKeys: 2, lua: CREATE_MANY_SCRIPT });
+    }
     this.redis = redis as ScriptRedis;
   }
 
@@ -76,7 +90,8 @@ export class GenerationStore {
   statusIndex(status: GenerationStatus): string {
     return `${this.prefix}:gen:status:${status}`;
   }
-  private get allIndex(): string {
+  /** Every record, score = createdAt (for listing). */
+  get allIndex(): string {
     return `${this.prefix}:gen:all`;
   }
   tenantIndex(tenant: string): string {
@@ -91,6 +106,68 @@ export class GenerationStore {
    * a different request is a conflict (an idempotency key reused for something else).
    */
   async create(input: NewGeneration): Promise<{ created: boolean; id: string; status: GenerationStatus }> {
+    const args = this.createArgs(input);
+    return this.createResult(input, args.fingerprint, await this.redis.reelayGenCreate(...args.argv));
+  }
+
+  /**
+   * Many creates in one script call (for bulk producers; callers chunk, ~1,000 a call keeps Redis
+   * responsive between calls). Results in input order; a conflicting idempotency key comes back as
+   * that item's error instead of failing the whole call.
+   */
+  async createMany(
+    inputs: readonly NewGeneration[],
+  ): Promise<Array<{ created: boolean; id: string; status: GenerationStatus } | { error: ReelayError }>> {
+    if (inputs.length === 0) return [];
+    const argv: Array<string | number> = [
+      this.allIndex,
+      this.statusIndex('queued'),
+      `${this.prefix}:gen:`,
+      `${this.prefix}:gen:tenant:`,
+    ];
+    const fingerprints: string[] = [];
+    for (const input of inputs) {
+      const { fingerprint, createdAt, fields } = this.createFields(input);
+      fingerprints.push(fingerprint);
+      const flat: string[] = [];
+      for (const key in fields) flat.push(key, String(fields[key]));
+      argv.push(input.id, createdAt, input.tenant, JSON.stringify(flat));
+    }
+    const flat = await this.redis.reelayGenCreateMany(...argv);
+    return inputs.map((input, i) => {
+      const reply: [number, string?, string?] = [
+        Number(flat[i * 3]),
+        String(flat[i * 3 + 1] ?? ''),
+        String(flat[i * 3 + 2] ?? ''),
+      ];
+      try {
+        return this.createResult(input, fingerprints[i]!, reply);
+      } catch (error) {
+        if (error instanceof ReelayError) return { error };
+        throw error;
+      }
+    });
+  }
+
+  private createArgs(input: NewGeneration): { fingerprint: string; argv: Array<string | number> } {
+    const { fingerprint, createdAt, fields } = this.createFields(input);
+    const argv = [
+      this.key(input.id),
+      this.allIndex,
+      this.statusIndex('queued'),
+      this.tenantIndex(input.tenant),
+      createdAt,
+      fingerprint,
+      ...Object.entries(fields).flat(),
+    ];
+    return { fingerprint, argv };
+  }
+
+  private createFields(input: NewGeneration): {
+    fingerprint: string;
+    createdAt: number;
+    fields: Record<string, string | number>;
+  } {
     const createdAt = input.createdAt ?? Date.now();
     const fingerprint = requestFingerprint({ request: input.request, tenant: input.tenant });
     const fields: Record<string, string | number> = {
@@ -109,15 +186,18 @@ export class GenerationStore {
     if (input.callbackUrl !== undefined) fields['callbackUrl'] = input.callbackUrl;
     if (input.estimatedCostUsd !== undefined)
       fields['cost'] = JSON.stringify({ estimatedUsd: input.estimatedCostUsd });
-    const [ok, existingFingerprint, existingStatus] = await this.redis.reelayGenCreate(
-      this.key(input.id),
-      this.allIndex,
-      this.statusIndex('queued'),
-      this.tenantIndex(input.tenant),
-      createdAt,
-      fingerprint,
-      ...Object.entries(fields).flat(),
-    );
+    if (input.mapping !== undefined && input.mapping.length > 0)
+      fields['mapping'] = JSON.stringify(input.mapping);
+    if (input.campaignId !== undefined) fields['campaignId'] = input.campaignId;
+    return { fingerprint, createdAt, fields };
+  }
+
+  private createResult(
+    input: NewGeneration,
+    fingerprint: string,
+    reply: [number, string?, string?],
+  ): { created: boolean; id: string; status: GenerationStatus } {
+    const [ok, existingFingerprint, existingStatus] = reply;
     if (ok === 1) return { created: true, id: input.id, status: 'queued' };
     if (existingFingerprint !== fingerprint) {
       throw new ReelayError(
@@ -195,6 +275,7 @@ function encodePatch(patch: GenerationPatch): Record<string, string | number> {
   if (patch.storage !== undefined) out['storage'] = JSON.stringify(patch.storage);
   if (patch.error !== undefined) out['error'] = JSON.stringify(patch.error);
   if (patch.cost !== undefined) out['cost'] = JSON.stringify(patch.cost);
+  if (patch.cancelledAt !== undefined) out['cancelledAt'] = patch.cancelledAt;
   return out;
 }
 
@@ -234,5 +315,9 @@ function parseRecord(raw: Record<string, string>): GenerationRecord {
     record.cost = JSON.parse(raw['cost']) as NonNullable<GenerationRecord['cost']>;
   if (raw['storage'] !== undefined) record.storage = JSON.parse(raw['storage']) as GenerationStorage;
   if (raw['error'] !== undefined) record.error = JSON.parse(raw['error']) as SerializedError;
+  if (raw['mapping'] !== undefined) record.mapping = JSON.parse(raw['mapping']) as RequestMapping[];
+  if (raw['campaignId'] !== undefined) record.campaignId = raw['campaignId'];
+  const cancelledAt = num(raw['cancelledAt']);
+  if (cancelledAt !== undefined) record.cancelledAt = cancelledAt;
   return record;
 }

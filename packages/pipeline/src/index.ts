@@ -46,3 +46,4 @@ export { checkCallbackUrl, parseCallbackUrl, systemLookup } from './notify/ssrf.
 export type { CallbackPolicy, CheckedCallback, LookupAll } from './notify/ssrf.ts';
 export { buildCallbackPayload, webhookIdFor } from './notify/sign.ts';
 export type { CallbackEvent, CallbackPayload } from './notify/sign.ts';
+export type { StageEndReport } from './workers.ts';

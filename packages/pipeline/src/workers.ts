@@ -1,5 +1,5 @@
-import { ReelayError, type Stage, jobIdFor } from '@reelay/core';
-import { type Job, Worker, type WorkerOptions } from 'bullmq';
+import { type GenerationRecord, ReelayError, type Stage, isTerminal, jobIdFor } from '@reelay/core';
+import { DelayedError, type Job, RateLimitError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineContext } from './context.ts';
 import type { NotifyProcessor } from './notify/stage.ts';
@@ -22,8 +22,22 @@ export interface StageWorkerOptions {
   sweepIntervalMs?: number;
   /** The notify stage's processor (callbacks need secrets and an SSRF policy); required for `notify`. */
   notify?: NotifyProcessor;
+  /** Told about every stage job this process ran (metrics); must not throw. */
+  onStageEnd?: (report: StageEndReport) => void;
   /** Worker options passed through (lockDuration, stalledInterval, ...). */
   worker?: Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency' | 'limiter'>>;
+}
+
+/** One stage job's end, as seen by the process that ran it. */
+export interface StageEndReport {
+  stage: Stage;
+  /** `delayed`: the job rescheduled itself (a poll that found the video still running, a wait). */
+  outcome: 'completed' | 'failed' | 'delayed';
+  seconds: number;
+  /** The record after the job (completed/failed only). */
+  record?: GenerationRecord | undefined;
+  /** This job moved the record to a terminal status (so it is counted once, by this process). */
+  finished: boolean;
 }
 
 const DEFAULT_CONCURRENCY: Record<Stage, number> = { submit: 10, poll: 50, download: 4, notify: 20 };
@@ -50,7 +64,7 @@ export function startStageWorkers(
       );
     }
     let worker: Worker | undefined;
-    const processor = async (job: Job, token?: string) => {
+    const run = async (job: Job, token?: string) => {
       switch (stage) {
         case 'submit':
           return processSubmit(ctx, job, token, worker);
@@ -60,6 +74,21 @@ export function startStageWorkers(
           return processDownload(ctx, job, token, worker);
         case 'notify':
           return notify?.(ctx, job, token, worker);
+      }
+    };
+    const processor = async (job: Job, token?: string) => {
+      const startedAt = Date.now();
+      try {
+        const result = await run(job, token);
+        void reportEnd(ctx, job, stage, 'completed', startedAt, options.onStageEnd);
+        return result;
+      } catch (error) {
+        // These are control flow (the job moved itself back to delayed or waiting, or the queue is
+        // rate limited), not failures; none emits a worker event, so they are seen here.
+        const delayed =
+          error instanceof DelayedError || error instanceof RateLimitError || error instanceof WaitingError;
+        void reportEnd(ctx, job, stage, delayed ? 'delayed' : 'failed', startedAt, options.onStageEnd);
+        throw error;
       }
     };
     const limiter = options.limiter?.[stage];
@@ -81,16 +110,21 @@ export function startStageWorkers(
   }
 
   const sweepMs = options.sweepIntervalMs ?? 30_000;
-  const sweeper =
-    stages.includes('submit') && sweepMs > 0
-      ? setInterval(() => void sweepOrphans(ctx, sweepMs), sweepMs)
-      : undefined;
+  const sweeping = stages.includes('submit') && sweepMs > 0;
+  // Also once shortly after start: a submit process that never lives a whole interval (crash loops,
+  // frequent redeploys) must still sweep, or a stranded generation would wait for a long-lived one.
+  const firstSweep = sweeping
+    ? setTimeout(() => void sweepOrphans(ctx, sweepMs), Math.min(sweepMs, 1000))
+    : undefined;
+  firstSweep?.unref();
+  const sweeper = sweeping ? setInterval(() => void sweepOrphans(ctx, sweepMs), sweepMs) : undefined;
   sweeper?.unref();
 
   return {
     workers,
     async close(timeoutMs = 30_000) {
       if (sweeper) clearInterval(sweeper);
+      if (firstSweep) clearTimeout(firstSweep);
       const graceful = Promise.all([...workers.values()].map((w) => w.close()));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
@@ -103,6 +137,64 @@ export function startStageWorkers(
       if (outcome === 'timeout') await Promise.all([...workers.values()].map((w) => w.close(true)));
     },
   };
+}
+
+/**
+ * The stage-transition log line (generation, provider video, tenant, stage, attempt, duration) and
+ * the metrics report. A delayed poll is not a transition: debug level, and no record read.
+ */
+async function reportEnd(
+  ctx: PipelineContext,
+  job: Job,
+  stage: Stage,
+  outcome: StageEndReport['outcome'],
+  startedAt: number,
+  onStageEnd: StageWorkerOptions['onStageEnd'],
+): Promise<void> {
+  const durationMs = Date.now() - startedAt;
+  // Read before the first await: BullMQ counts the attempt as soon as the processor has thrown.
+  const attempt = job.attemptsMade + 1;
+  const data = (job.data ?? {}) as { generationId?: string; videoId?: string };
+  try {
+    if (outcome === 'delayed') {
+      onStageEnd?.({ stage, outcome, seconds: durationMs / 1000, finished: false });
+      ctx.logger.debug(
+        {
+          generationId: data.generationId,
+          providerVideoId: data.videoId,
+          stage,
+          attempt,
+          outcome,
+          durationMs,
+        },
+        'stage rescheduled',
+      );
+      return;
+    }
+    const record = data.generationId ? await ctx.store.get(data.generationId) : null;
+    // Notify runs after the terminal status; a record written terminal during this job was moved there by it.
+    const finished =
+      stage !== 'notify' &&
+      record !== null &&
+      isTerminal(record.status) &&
+      record.timings.updatedAt >= startedAt;
+    onStageEnd?.({ stage, outcome, seconds: durationMs / 1000, record: record ?? undefined, finished });
+    ctx.logger.info(
+      {
+        generationId: data.generationId,
+        providerVideoId: record?.providerVideoId ?? data.videoId,
+        tenant: record?.tenant,
+        stage,
+        attempt,
+        durationMs,
+        outcome,
+        status: record?.status,
+      },
+      'stage transition',
+    );
+  } catch (err) {
+    ctx.logger.warn({ stage, err }, 'could not report a stage end');
+  }
 }
 
 /**

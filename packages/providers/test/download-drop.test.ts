@@ -7,15 +7,26 @@ import { createOpenAIProvider } from '../src/index.ts';
 let sim: SimulatorFixture;
 beforeAll(async () => {
   sim = await startSimulator({
-    flags: { timeScale: 100_000, ttlSeconds: 100_000, dropDownloadRate: 1, dropAfterBytes: 10_000, videoBytes: 200_000 },
+    flags: {
+      timeScale: 100_000,
+      ttlSeconds: 100_000,
+      dropDownloadRate: 1,
+      dropAfterBytes: 10_000,
+      videoBytes: 200_000,
+    },
   });
 });
 afterAll(() => sim.stop());
 
 it('a download dropped before the caller starts reading surfaces as a transient error, not a crash', async () => {
   const provider = createOpenAIProvider({ apiKey: sim.apiKey, baseURL: sim.baseURL });
-  const video = await provider.create({ prompt: 'drop', seconds: '4', size: '720x1280' }, { idempotencyKey: 'd1' });
-  await waitFor(async () => (await provider.retrieve(video.id)).status === 'completed', { timeoutMs: 10_000 });
+  const video = await provider.create(
+    { prompt: 'drop', seconds: '4', size: '720x1280' },
+    { idempotencyKey: 'd1' },
+  );
+  await waitFor(async () => (await provider.retrieve(video.id)).status === 'completed', {
+    timeoutMs: 10_000,
+  });
   const uncaught: unknown[] = [];
   const onUncaught = (e: unknown) => uncaught.push(e);
   process.on('uncaughtException', onUncaught);

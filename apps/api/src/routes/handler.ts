@@ -4,7 +4,10 @@
  */
 export interface HandlerResult {
   status: number;
+  /** JSON-serialisable, or a Readable (streamed as is, e.g. a video). */
   body: unknown;
+  /** Extra response headers (`retry-after`, `location`, `content-type` of a stream…). */
+  headers?: Record<string, string>;
 }
 
 export interface HandlerRequest {

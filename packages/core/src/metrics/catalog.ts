@@ -1,7 +1,15 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** Label values the catalogue allows (infra/test/lib/metrics.ts checks dashboards against them). */
-export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
+export const QUEUE_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+  'paused',
+] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 export type StageOutcome = 'completed' | 'failed' | 'delayed';
 export type TerminalStatus = 'completed' | 'failed' | 'cancelled';
@@ -51,45 +59,3 @@ export function createEventMetrics(registry: Registry) {
 }
 
 export type EventMetrics = ReturnType<typeof createEventMetrics>;
-
-export function createScrapeGauges(registry: Registry) {
-  const registers = [registry];
-  return {
-    queueJobs: new Gauge({
-      name: 'reelay_queue_jobs',
-      help: 'Jobs per queue and state (a paused queue reports its waiting jobs as paused)',
-      labelNames: ['queue', 'state'] as const,
-      registers,
-    }),
-    oldestWaiting: new Gauge({
-      name: 'reelay_queue_oldest_waiting_seconds',
-      help: 'Age of the oldest job ready to run (waiting or prioritized), seconds; 0 when none',
-      labelNames: ['queue'] as const,
-      registers,
-    }),
-    inFlight: new Gauge({
-      name: 'reelay_in_flight',
-      help: 'Generations submitted and not yet finished at the provider (in-flight leases held)',
-      registers,
-    }),
-    inFlightCap: new Gauge({
-      name: 'reelay_in_flight_cap',
-      help: 'The in-flight cap for all replicas; 0 = none',
-      registers,
-    }),
-    spend: new Gauge({
-      name: 'reelay_spend_usd',
-      help: 'Spent plus reserved in the current period, USD (scope=tenant: the highest tenant)',
-      labelNames: ['scope', 'period'] as const,
-      registers,
-    }),
-    budget: new Gauge({
-      name: 'reelay_budget_usd',
-      help: 'Budget of the current period, USD; 0 = none (scope=tenant: the highest tenant limit)',
-      labelNames: ['scope', 'period'] as const,
-      registers,
-    }),
-  };
-}
-
-export type ScrapeGauges = ReturnType<typeof createScrapeGauges>;

@@ -1,8 +1,8 @@
+import { FairPush } from '@reelay/core';
 import type { Redis } from 'ioredis';
-import { POP_SCRIPT, PUSH_SCRIPT } from './scripts.ts';
+import { POP_SCRIPT } from './scripts.ts';
 
 type ScriptRedis = Redis & {
-  reelayFairPush(...args: Array<string | number>): Promise<number>;
   reelayFairPop(...args: Array<string | number>): Promise<string[]>;
 };
 
@@ -14,16 +14,18 @@ export interface PoppedItem {
 /**
  * The per-tenant backlogs in Redis (see README.md): one zset per tenant ordered by priority then
  * arrival, a zset of tenants with backlog ordered by virtual finish time, the virtual clock, the
- * weights, and a `pending` zset of items popped but not yet released to the submit queue.
+ * weights, and a `pending` zset of items popped but not yet released to the submit queue. The push
+ * side (what a producer needs) lives in core as `FairPush`; this class adds the dispatcher's side.
  */
 export class FairBacklog {
   readonly prefix: string;
   private readonly redis: ScriptRedis;
+  private readonly pusher: FairPush;
 
   constructor(redis: Redis, prefix: string) {
     this.prefix = prefix;
-    if (!('reelayFairPush' in redis)) {
-      redis.defineCommand('reelayFairPush', { numberOfKeys: 6, lua: PUSH_SCRIPT });
+    this.pusher = new FairPush(redis, prefix);
+    if (!('reelayFairPop' in redis)) {
       redis.defineCommand('reelayFairPop', { numberOfKeys: 4, lua: POP_SCRIPT });
     }
     this.redis = redis as ScriptRedis;
@@ -41,18 +43,7 @@ export class FairBacklog {
 
   /** 0 = no dispatcher alive (nothing written), 1 = queued, 2 = already queued. */
   async push(generationId: string, tenant: string, priority: number): Promise<0 | 1 | 2> {
-    const code = await this.redis.reelayFairPush(
-      this.presenceKey,
-      this.key('tenants'),
-      this.tenantQueue(tenant),
-      this.key('vclock'),
-      this.key('weights'),
-      this.key('seq'),
-      generationId,
-      tenant,
-      priority,
-    );
-    return code as 0 | 1 | 2;
+    return this.pusher.push(generationId, tenant, priority);
   }
 
   async pop(max: number, now = Date.now()): Promise<PoppedItem[]> {

@@ -6,26 +6,7 @@
 // priority ≤ 2^21 − 1 that stays ≤ 2^53 − 1, exact in a double; `%.0f` keeps Lua from rounding it to
 // 14 digits on the way to ZADD. Virtual times are written with `%.17g` for the same reason.
 
-/**
- * PUSH — add a generation to its tenant's backlog, if a dispatcher is alive.
- *   KEYS[1] presence key   KEYS[2] tenants zset (tenant → virtual finish time of its next create)
- *   KEYS[3] this tenant's queue zset   KEYS[4] virtual clock   KEYS[5] weights hash   KEYS[6] sequence
- *   ARGV[1] generation id   ARGV[2] tenant   ARGV[3] priority (0 … 2^21 − 1)
- *   Returns 0 = no dispatcher alive (nothing written: the caller adds the submit job directly),
- *           1 = queued, 2 = already queued.
- */
-export const PUSH_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return 2 end
-local seq = redis.call('INCR', KEYS[6]) % 4294967296
-redis.call('ZADD', KEYS[3], string.format('%.0f', tonumber(ARGV[3]) * 4294967296 + seq), ARGV[1])
-if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
-  local v = tonumber(redis.call('GET', KEYS[4]) or '0')
-  local w = tonumber(redis.call('HGET', KEYS[5], ARGV[2]) or '1')
-  redis.call('ZADD', KEYS[2], string.format('%.17g', v + 1 / w), ARGV[2])
-end
-return 1
-`;
+// PUSH lives in core (`FAIR_PUSH_SCRIPT`, packages/core/src/producer/fair-push.ts): producers run it.
 
 /**
  * POP — take up to ARGV[1] generations in weighted fair order (start-time fair queueing over tenants):

@@ -40,6 +40,14 @@ async function pollOnce(
   data: JobData<'poll'>,
 ): Promise<{ delayUntil: number; data: JobData<'poll'> } | undefined> {
   const record = await ctx.store.get(data.generationId);
+  if (record?.status === 'cancelled') {
+    // Cancelled while at the provider (or while its create was in flight, before the video id was
+    // written): free the slot and try to delete the provider's video; then this watch ends.
+    if (record.providerVideoId === undefined || record.providerVideoId === data.videoId) {
+      await cancelled(ctx, record, data.videoId);
+    }
+    return undefined;
+  }
   if (record?.status !== 'generating' || record.providerVideoId !== data.videoId) return undefined;
 
   if (ctx.admission.beforeRead) throwIfNotAdmitted(await ctx.admission.beforeRead());
@@ -84,6 +92,21 @@ async function pollOnce(
       });
       return { delayUntil: now + delay, data: { ...data, lastProgress: video.progress, lastAt: now } };
     }
+  }
+}
+
+async function cancelled(ctx: PipelineContext, record: GenerationRecord, videoId: string) {
+  await ctx.admission.settle(record, { status: 'cancelled', videoId });
+  try {
+    await ctx.provider.delete(videoId);
+    ctx.logger.info({ generationId: record.id, videoId, stage: 'poll' }, 'cancelled; provider video deleted');
+  } catch (error) {
+    // Providers may refuse to delete a video still in progress (the simulator deletes only finished
+    // ones); the cancel stands either way — the slot is free and nothing is downloaded.
+    ctx.logger.info(
+      { generationId: record.id, videoId, stage: 'poll', reason: ctx.provider.classifyError(error).message },
+      'cancelled; provider refused to delete the video',
+    );
   }
 }
 

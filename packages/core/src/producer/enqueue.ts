@@ -1,0 +1,187 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  type GenerationRequest,
+  type GenerationRequestInput,
+  generationRequestSchema,
+  jobIdFor,
+} from '../catalog.ts';
+import { type ReelayError, ValidationError } from '../errors.ts';
+import { generationIdFor, newGenerationId } from '../ids.ts';
+import type { RequestMapping } from '../record.ts';
+import type { GenerationStatus } from '../status.ts';
+import { FairPush } from './fair-push.ts';
+import { MAX_PRIORITY, PARK_DELAY_MS, type ProducerContext } from './producer-options.ts';
+
+export interface EnqueueOptions {
+  /** Same key (per tenant) → same generation, however often it is sent. */
+  idempotencyKey?: string;
+  tenant?: string;
+  metadata?: Record<string, string>;
+  /**
+   * Order within the tenant: lower first, 0 (the default) before any other, then arrival order.
+   * Integer 0 … 2,097,151 (BullMQ's priority range). Tenants share the provider by weight whatever
+   * their priorities (see the pipeline's fairness/README.md).
+   */
+  priority?: number;
+  /** Where the result is posted; checked by the caller (the notify stage checks it again). */
+  callbackUrl?: string;
+  /** How friendly parameters were mapped (recorded on the generation). */
+  mapping?: RequestMapping[];
+  campaignId?: string;
+}
+
+export interface EnqueueResult {
+  id: string;
+  status: GenerationStatus;
+  /** False when an earlier call with the same idempotency key had already created it. */
+  created: boolean;
+}
+
+/** A request already validated, with its id chosen: what the bulk path writes. */
+export interface PreparedEnqueue {
+  id: string;
+  tenant: string;
+  request: GenerationRequest;
+  priority: number;
+  options: EnqueueOptions;
+}
+
+type Issue = { path: string; message: string };
+
+/** Checks a request and a priority; throws a ValidationError naming every bad field. */
+export function validateEnqueue(input: unknown, priority: unknown = 0): GenerationRequest {
+  const parsed = generationRequestSchema.safeParse(input);
+  const issues: Issue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.') || '(request)',
+        message: i.message,
+      }));
+  if (
+    typeof priority !== 'number' ||
+    !Number.isInteger(priority) ||
+    priority < 0 ||
+    priority > MAX_PRIORITY
+  ) {
+    issues.push({ path: 'priority', message: `must be an integer from 0 to ${MAX_PRIORITY}` });
+  }
+  if (!parsed.success || issues.length > 0) {
+    throw new ValidationError(issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues);
+  }
+  return parsed.data;
+}
+
+/** Validates and picks the id (derived from the idempotency key, or fresh). */
+export function prepareEnqueue(
+  ctx: Pick<ProducerContext, 'options'>,
+  input: GenerationRequestInput,
+  options: EnqueueOptions = {},
+): PreparedEnqueue {
+  const priority = options.priority ?? 0;
+  const request = validateEnqueue(input, priority);
+  const tenant = options.tenant ?? ctx.options.defaultTenant;
+  const id = options.idempotencyKey ? generationIdFor(tenant, options.idempotencyKey) : newGenerationId();
+  return { id, tenant, request, priority, options };
+}
+
+/**
+ * validate → create the generation record → hand it to the submit stage. Invalid input throws a
+ * ValidationError naming the field and enqueues nothing.
+ *
+ * With a fair dispatcher running (its presence key lives), the generation joins its tenant's backlog
+ * and its submit job is added *parked* (delayed far ahead): the dispatcher promotes it when its fair
+ * turn comes. Without one, the submit job is added ready, FIFO (BullMQ priority within the queue).
+ * Both adds use the generation id as job id, so repeating an enqueue adds nothing twice.
+ *
+ * A crash between the record and the job leaves a `queued` record without a job; sending the same
+ * idempotency key again repairs it, and the submit worker's sweeper does it otherwise. A crash between
+ * the backlog push and the job add is repaired by the dispatcher (it adds a missing job on release).
+ */
+export async function enqueueGeneration(
+  ctx: ProducerContext,
+  input: GenerationRequestInput,
+  options: EnqueueOptions = {},
+): Promise<EnqueueResult> {
+  const [result] = await enqueuePrepared(ctx, [prepareEnqueue(ctx, input, options)]);
+  if (!result) throw new Error('enqueue returned no result');
+  if ('error' in result) throw result.error;
+  return result;
+}
+
+/**
+ * The bulk path: records in one pipelined script run, backlog pushes in another, submit jobs in one
+ * `addBulk` — three round trips for any number of generations. Results in input order; an
+ * idempotency-key conflict is that item's error.
+ */
+export async function enqueuePrepared(
+  ctx: ProducerContext,
+  items: readonly PreparedEnqueue[],
+): Promise<Array<EnqueueResult | { error: ReelayError }>> {
+  const results = await createRecords(ctx, items);
+  await addSubmitJobs(ctx, items, results);
+  return results;
+}
+
+/** Step 1 of the bulk path: the records, in one script call. */
+export async function createRecords(
+  ctx: ProducerContext,
+  items: readonly PreparedEnqueue[],
+): Promise<Array<EnqueueResult | { error: ReelayError }>> {
+  const inputs = items.map((item) => ({
+    id: item.id,
+    tenant: item.tenant,
+    request: item.request,
+    provider: ctx.options.providerName,
+    ...(item.options.idempotencyKey !== undefined ? { idempotencyKey: item.options.idempotencyKey } : {}),
+    ...(item.options.metadata !== undefined ? { metadata: item.options.metadata } : {}),
+    ...(item.options.callbackUrl !== undefined ? { callbackUrl: item.options.callbackUrl } : {}),
+    ...(item.options.mapping !== undefined ? { mapping: item.options.mapping } : {}),
+    ...(item.options.campaignId !== undefined ? { campaignId: item.options.campaignId } : {}),
+  }));
+  // One record: the single-record script (the path every plain enqueue has always taken).
+  if (inputs.length === 1) return [await ctx.store.create(inputs[0]!)];
+  return ctx.store.createMany(inputs);
+}
+
+/**
+ * Step 2: backlog pushes and submit jobs for the items whose record is (still) queued. Re-adding a
+ * still-queued one repairs a crash between record and job (adds are idempotent by id).
+ */
+export async function addSubmitJobs(
+  ctx: ProducerContext,
+  items: readonly PreparedEnqueue[],
+  results: ReadonlyArray<EnqueueResult | { error: ReelayError }>,
+): Promise<void> {
+  const toAdd = items.filter((_, i) => {
+    const r = results[i];
+    return r !== undefined && !('error' in r) && r.status === 'queued';
+  });
+  if (toAdd.length === 0) return;
+  const queue = ctx.queues.submit;
+  const redis = connectionOf(queue);
+  const codes = redis
+    ? await new FairPush(redis, ctx.store.prefix).pushMany(
+        toAdd.map((i) => ({ generationId: i.id, tenant: i.tenant, priority: i.priority })),
+      )
+    : toAdd.map(() => 0);
+  await queue.addBulk(
+    toAdd.map((item, i) => ({
+      name: 'submit',
+      data: { generationId: item.id, round: 0 },
+      opts:
+        codes[i] !== 0
+          ? { jobId: jobIdFor(item.id, 0), delay: PARK_DELAY_MS }
+          : { jobId: jobIdFor(item.id, 0), ...(item.priority > 0 ? { priority: item.priority } : {}) },
+    })),
+  );
+}
+
+/**
+ * The ioredis connection the queue was built on (`createStageQueues` always passes one). A queue built
+ * from connection options has none to share: its enqueues skip the fair backlog (FIFO).
+ */
+export function connectionOf(queue: Queue): Redis | null {
+  const connection = queue.opts.connection as Partial<Redis> | undefined;
+  return typeof connection?.defineCommand === 'function' ? (connection as Redis) : null;
+}
