@@ -9,7 +9,7 @@ beforeAll(async () => {
   sim = await startSimulator({
     flags: {
       timeScale: 100_000,
-      ttlSeconds: 100_000,
+      ttlSeconds: 100_000 * 3600, // an hour of wall time at this scale
       dropDownloadRate: 1,
       dropAfterBytes: 10_000,
       videoBytes: 200_000,
