@@ -11,9 +11,28 @@ it('debug', async () => {
   for (const id of ids) {
     const r = await h.store.get(id);
     if (r?.status === 'completed') continue;
-    const sj = await h.queues.submit.getJob(id); const pj = await h.queues.poll.getJob(id); const dj = await h.queues.download.getJob(id);
-    console.log(id, r?.status, 'submit', sj && (await sj.getState()), 'poll', pj && (await pj.getState()), 'dl', dj && (await dj.getState()), dj?.failedReason ?? pj?.failedReason ?? sj?.failedReason);
+    const sj = await h.queues.submit.getJob(id);
+    const pj = await h.queues.poll.getJob(id);
+    const dj = await h.queues.download.getJob(id);
+    console.log(
+      id,
+      r?.status,
+      'submit',
+      sj && (await sj.getState()),
+      'poll',
+      pj && (await pj.getState()),
+      'dl',
+      dj && (await dj.getState()),
+      dj?.failedReason ?? pj?.failedReason ?? sj?.failedReason,
+    );
   }
-  for (const w of [...first, ...second]) console.log(w.lines.filter((l) => /"level":(40|50)/.test(l)).slice(0, 3).join('\n').slice(0, 800));
+  for (const w of [...first, ...second])
+    console.log(
+      w.lines
+        .filter((l) => /"level":(40|50)/.test(l))
+        .slice(0, 3)
+        .join('\n')
+        .slice(0, 800),
+    );
   await h.close();
 }, 60000);
