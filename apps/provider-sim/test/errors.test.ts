@@ -1,16 +1,8 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Simulator } from '../src/index.ts';
-import { call, sdk, startSim } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { call, sdk, useSim } from './helpers.ts';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
+const sim = useSim((sim) => {
   sim.reset();
   sim.configure({ apiKeys: [], serverErrorRate: 0, quotaExhausted: false, quotaVideos: 0 });
 });

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Video } from 'openai/resources/videos';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../src/index.ts';
 
@@ -10,6 +11,31 @@ export async function startSim(options: SimulatorOptions = {}): Promise<Simulato
     ttlSeconds: 1e7,
     seed: 'test',
     ...options,
+  });
+}
+
+/**
+ * One simulator for a test file: started before the first test, closed after the last, and before
+ * each test put back into a known state by `prepare` (reset counters, apply the file's settings).
+ * The returned handle forwards to that simulator, which exists only once `beforeAll` has run.
+ */
+export function useSim(prepare: (sim: Simulator) => void, options: SimulatorOptions = {}): Simulator {
+  let sim: Simulator | undefined;
+  beforeAll(async () => {
+    sim = await startSim(options);
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  beforeEach(() => {
+    if (sim) prepare(sim);
+  });
+  return new Proxy({} as Simulator, {
+    get(_target, key) {
+      if (!sim) throw new Error('the simulator starts in beforeAll');
+      const value: unknown = Reflect.get(sim, key);
+      return typeof value === 'function' ? value.bind(sim) : value;
+    },
   });
 }
 

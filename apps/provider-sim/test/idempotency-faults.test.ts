@@ -1,16 +1,8 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Simulator } from '../src/index.ts';
-import { call, sdk, startSim, waitForStatus } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { call, sdk, waitForStatus, useSim } from './helpers.ts';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
+const sim = useSim((sim) => {
   sim.configure({
     idempotency: true,
     lostCreateRate: 0,

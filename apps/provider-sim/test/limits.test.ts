@@ -1,16 +1,8 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Simulator } from '../src/index.ts';
-import { call, sdk, startSim, waitFor, waitForStatus } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { call, sdk, waitFor, waitForStatus, useSim } from './helpers.ts';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSim();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => {
+const sim = useSim((sim) => {
   sim.configure({ createRpm: 0, readRpm: 0, maxInFlight: 0, windowMs: 60_000, timeScale: 2000 });
   sim.reset();
 });
