@@ -74,3 +74,12 @@ export type { WaitOptions } from './producer/waiter.ts';
 export { cancelGeneration } from './producer/cancel.ts';
 export type { CancelContext } from './producer/cancel.ts';
 export { pooledGenerationId } from './producer/id-pool.ts';
+export { processTelemetry, startTracing } from './telemetry/tracing.ts';
+export type { Tracing } from './telemetry/tracing.ts';
+export {
+  TRACING_MODES,
+  TRACING_VARIABLES,
+  tracingEnvSchema,
+  tracingOptionsFromEnv,
+} from './telemetry/tracing-options.ts';
+export type { TracingMode, TracingOptions } from './telemetry/tracing-options.ts';

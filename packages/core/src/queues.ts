@@ -1,6 +1,7 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STAGES, type Stage } from './catalog.ts';
+import { processTelemetry } from './telemetry/tracing.ts';
 
 /**
  * Default options per stage's jobs. Retries and backoff are BullMQ's (exponential with jitter);
@@ -27,6 +28,11 @@ export interface StageQueueOptions {
    * stage's own (1 s; 5 s for notify). Tests and benchmarks shorten it.
    */
   retryBaseMs?: number;
+  /**
+   * BullMQ telemetry (tracing). Default: the tracing this process started (`startTracing`), if any,
+   * so a job added while another is processed joins its trace.
+   */
+  telemetry?: Telemetry;
 }
 
 export function jobOptionsFor(stage: Stage, options: StageQueueOptions = {}): JobsOptions {
@@ -46,11 +52,17 @@ export function createStageQueues(
   prefix: string,
   options: StageQueueOptions = {},
 ): StageQueues {
+  const telemetry = options.telemetry ?? processTelemetry();
   const entries = STAGES.map(
     (stage) =>
       [
         stage,
-        new Queue(stage, { connection, prefix, defaultJobOptions: jobOptionsFor(stage, options) }),
+        new Queue(stage, {
+          connection,
+          prefix,
+          defaultJobOptions: jobOptionsFor(stage, options),
+          ...(telemetry ? { telemetry } : {}),
+        }),
       ] as const,
   );
   return Object.fromEntries(entries) as StageQueues;
