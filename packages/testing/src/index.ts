@@ -9,3 +9,7 @@ export { clientConfigFor, startS3 } from './s3.ts';
 export type { S3Backend, S3Fixture, StartS3Options } from './s3.ts';
 export { simulatorFlags, startSimulator } from './simulator.ts';
 export type { SimStats, SimulatorFixture, StartSimulatorOptions } from './simulator.ts';
+export { APP_MAINS, startApi, startAppProcess, startDashboard, startWorker } from './processes.ts';
+export type { AppProcess, WorkerProcess } from './processes.ts';
+export { PIPELINE_TIME_SCALE, startPipelineServices } from './pipeline-harness.ts';
+export type { PipelineServices, PipelineServicesOptions } from './pipeline-harness.ts';

@@ -16,18 +16,21 @@ process.once('exit', () => {
 });
 
 /**
- * A redis-server child on a fixed port with its data in `dir`. AOF with `appendfsync always`, so a
- * SIGKILL loses no acknowledged write and `restart()` (a new process on the same port and dir) comes
+ * A redis-server child on a fixed port with its data in `dir`. AOF with `appendfsync always` unless
+ * `settings` says otherwise, so a SIGKILL loses no acknowledged write and `restart()` (a new process on the same port and dir) comes
  * back with the same data; RDB snapshots are off so the AOF is the only source on restart.
  */
 export class RedisServerProcess {
   readonly port: number;
   readonly dir: string;
+  /** Extra `redis-server` settings (`{ appendfsync: 'everysec' }` → `--appendfsync everysec`), applied last. */
+  readonly settings: Readonly<Record<string, string>>;
   #child: ChildProcess | undefined;
 
-  constructor(port: number, dir: string) {
+  constructor(port: number, dir: string, settings: Record<string, string> = {}) {
     this.port = port;
     this.dir = dir;
+    this.settings = { ...settings };
   }
 
   get running(): boolean {
@@ -55,6 +58,7 @@ export class RedisServerProcess {
       'no',
       '--logfile',
       join(this.dir, 'redis.log'),
+      ...Object.entries(this.settings).flatMap(([key, value]) => [`--${key}`, value]),
     ];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));

@@ -18,6 +18,13 @@ export interface StartRedisOptions {
    * other test running beside them.
    */
   private?: boolean;
+  /**
+   * Extra server settings for an own server (process or container), applied over the fixture's
+   * defaults (`appendonly yes`, `appendfsync always`, no RDB): e.g. the production settings
+   * `{ appendfsync: 'everysec', 'maxmemory-policy': 'noeviction' }`. Ignored on the `env` backend,
+   * so ask for `private: true` with them.
+   */
+  settings?: Record<string, string>;
 }
 
 export interface RedisFixture {
@@ -53,10 +60,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   if (!options.private && envUrl) return announce(envFixture(envUrl));
 
   const runtime = await probeContainerRuntime();
-  if (runtime.ok) return announce(await containerFixture());
+  if (runtime.ok) return announce(await containerFixture(options.settings));
 
   try {
-    return announce(await processFixture());
+    return announce(await processFixture(options.settings));
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new Error(
@@ -133,12 +140,12 @@ function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-async function processFixture(): Promise<RedisFixture> {
+async function processFixture(settings: Record<string, string> = {}): Promise<RedisFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'reelay-redis-'));
   let server: RedisServerProcess | undefined;
   let lastError: unknown;
   for (let attempt = 0; attempt < PORT_ATTEMPTS && !server; attempt++) {
-    const candidate = new RedisServerProcess(await freePort(), dir);
+    const candidate = new RedisServerProcess(await freePort(), dir, settings);
     try {
       await candidate.start();
       server = candidate;
@@ -169,14 +176,23 @@ async function processFixture(): Promise<RedisFixture> {
   };
 }
 
-async function containerFixture(): Promise<RedisFixture> {
+async function containerFixture(settings: Record<string, string> = {}): Promise<RedisFixture> {
   const { RedisContainer } = await import('@testcontainers/redis');
   const { getContainerRuntimeClient } = await import('testcontainers');
   // A fixed host port: Docker would pick a new one on every start, and a restarted server must be
   // reachable at the URL the test already holds.
   const port = await freePort();
   const container = await new RedisContainer(REDIS_IMAGE)
-    .withCommand(['redis-server', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''])
+    .withCommand([
+      'redis-server',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      ...Object.entries(settings).flatMap(([key, value]) => [`--${key}`, value]),
+    ])
     .withExposedPorts({ container: 6379, host: port })
     .start();
   const host = container.getHost();
