@@ -1,4 +1,10 @@
-import { closeStageQueues, createLogger, createMetrics } from '@reelay/core';
+import {
+  closeStageQueues,
+  createLogger,
+  createMetrics,
+  startTracing,
+  tracingOptionsFromEnv,
+} from '@reelay/core';
 import { buildApi } from './app.ts';
 import { buildApiContext } from './context.ts';
 import { type ApiEnv, loadApiEnv } from './env.ts';
@@ -6,12 +12,17 @@ import { registerMetricsRoute } from './routes/metrics.ts';
 
 async function main(): Promise<void> {
   let env: ApiEnv;
+  let tracingOptions: ReturnType<typeof tracingOptionsFromEnv>;
   try {
     env = loadApiEnv();
+    tracingOptions = tracingOptionsFromEnv('reelay-api');
   } catch (error) {
     console.error(`reelay-api: ${(error as Error).message}`);
     process.exit(2);
   }
+  // Before the queues are made (they pick the process's telemetry up): a create starts the trace
+  // its generation's stages continue.
+  const tracing = await startTracing(tracingOptions);
   const logger = createLogger({ name: 'api' });
   let context: ReturnType<typeof buildApiContext>;
   try {
@@ -75,6 +86,7 @@ async function main(): Promise<void> {
     await closeProducer();
     await closeStageQueues(queues);
     redis.disconnect();
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush traces'));
     logger.info('api stopped');
     logger.flush();
     process.exit(0);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { closeStageQueues, createLogger } from '@reelay/core';
+import { closeStageQueues, createLogger, startTracing, tracingOptionsFromEnv } from '@reelay/core';
 import {
   createNotifyProcessor,
   parseTenantWeights,
@@ -24,13 +24,17 @@ async function main(): Promise<void> {
   }
   let env: ReturnType<typeof loadWorkerEnv>;
   let stages: ReturnType<typeof parseStages>;
+  let tracingOptions: ReturnType<typeof tracingOptionsFromEnv>;
   try {
     env = loadWorkerEnv();
     stages = parseStages(values.stage ?? env.REELAY_STAGES);
+    tracingOptions = tracingOptionsFromEnv('reelay-worker');
   } catch (error) {
     console.error(`reelay-worker: ${(error as Error).message}`);
     process.exit(2);
   }
+  // Before any queue exists: the stage queues pick the process's telemetry up when they are made.
+  const tracing = await startTracing(tracingOptions);
   const logger = createLogger({ name: 'worker' });
   const { ctx, redis, metrics } = buildContext(env, logger);
   const secrets = env.REELAY_CALLBACK_TENANT_SECRETS ?? {};
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
       download: env.REELAY_DOWNLOAD_CONCURRENCY,
     },
     worker: {
+      ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}),
       lockDuration: env.REELAY_LOCK_DURATION_MS,
       stalledInterval: env.REELAY_STALLED_INTERVAL_MS,
       maxStalledCount: env.REELAY_MAX_STALLED_COUNT,
@@ -76,7 +81,10 @@ async function main(): Promise<void> {
     () => running,
     () => metrics.render(),
   );
-  logger.info({ stages, port: health.port, prefix: env.REELAY_PREFIX }, 'worker ready');
+  logger.info(
+    { stages, port: health.port, prefix: env.REELAY_PREFIX, tracing: tracingOptions.mode },
+    'worker ready',
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -92,6 +100,8 @@ async function main(): Promise<void> {
     await closeStageQueues(ctx.queues);
     health.server.close();
     redis.disconnect();
+    // Spans of the jobs that just finished are still batched: export them before exiting.
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush traces'));
     logger.info('worker stopped');
     logger.flush();
     process.exit(0);
