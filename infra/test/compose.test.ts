@@ -11,6 +11,7 @@ import {
   service,
 } from './lib/compose.ts';
 import { asArray, asRecord, readRepoFile, repoPath } from './lib/files.ts';
+import { tracingOptionsFromEnv } from '../../packages/core/src/telemetry/tracing-options.ts';
 
 const file = loadComposeFile();
 const apps = reelayServices(file);
@@ -249,9 +250,28 @@ describe('docker-compose.yml', () => {
     expect(mounts).toContain('./infra/grafana/provisioning:/etc/grafana/provisioning:ro');
     expect(mounts).toContain('./infra/grafana/dashboards:/var/lib/grafana/dashboards:ro');
     // Everything else starts with a plain `docker compose up`.
-    for (const s of composeServices(file).filter((x) => !['prometheus', 'grafana'].includes(x.name))) {
+    for (const s of composeServices(file).filter(
+      (x) => !['prometheus', 'grafana', 'jaeger'].includes(x.name),
+    )) {
       expect(s.profiles, s.name).toEqual([]);
     }
+  });
+
+  it('wires tracing to the processes that trace (api, workers): off by default, exporting to Jaeger when on', () => {
+    const jaeger = service('jaeger', file);
+    expect(jaeger.profiles).toEqual(['observability']);
+    const tracing = apps.filter((s) => s.app.traces);
+    expect(new Set(tracing.map((s) => s.app.name))).toEqual(new Set(['api', 'worker']));
+    for (const s of tracing) {
+      expect(tracingOptionsFromEnv('reelay', s.env).mode, s.name).toBe('off');
+      expect(tracingOptionsFromEnv('reelay', { ...s.env, REELAY_TRACING: 'otlp' }).mode).toBe('otlp');
+      // The OTLP/HTTP receiver port of the Jaeger service, on the compose network.
+      expect(new URL(s.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? '').host, s.name).toBe('jaeger:4318');
+    }
+    // `REELAY_TRACING=otlp docker compose …` turns it on for all of them at once.
+    const text = readRepoFile('docker-compose.yml');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's syntax, not a JS template
+    expect(text).toContain('REELAY_TRACING: ${REELAY_TRACING:-off}');
   });
 
   it('marks its demo credentials as such', () => {

@@ -20,6 +20,7 @@ import {
 } from './lib/k8s.ts';
 import { parsePromQL } from './lib/promql.ts';
 import { parseStages } from '../../apps/worker/src/env.ts';
+import { tracingOptionsFromEnv } from '../../packages/core/src/telemetry/tracing-options.ts';
 
 const manifests = loadManifests();
 const deployments = byKind(manifests, 'Deployment');
@@ -104,6 +105,19 @@ describe('Kubernetes manifests (infra/k8s)', () => {
       expect(read, w.deployment.name).toEqual([]);
       expect(() => w.app.resolve(w.args, w.env), w.deployment.name).not.toThrow();
     }
+  });
+
+  it('wires tracing (reelay-tracing, off by default) into exactly the apps that trace: api and workers', () => {
+    for (const w of workloads) {
+      const maps = (w.container.envFrom ?? []).map((e) => e.configMapRef?.name);
+      expect(maps.includes('reelay-tracing'), w.deployment.name).toBe(w.app.traces);
+      if (!w.app.traces) continue;
+      expect(tracingOptionsFromEnv('reelay', w.env).mode, w.deployment.name).toBe('off');
+      expect(new URL(w.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? '').port, w.deployment.name).toBe('4318');
+    }
+    expect(new Set(workloads.filter((w) => w.app.traces).map((w) => w.app.name))).toEqual(
+      new Set(['api', 'worker']),
+    );
   });
 
   it('keeps secrets in the Secret: only secretKeyRefs to keys the template defines, none in ConfigMaps', () => {

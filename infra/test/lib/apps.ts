@@ -9,6 +9,10 @@ import { apiEnvSchema, loadApiEnv } from '../../../apps/api/src/env.ts';
 import { dashboardEnvSchema, loadDashboardEnv } from '../../../apps/dashboard/src/env.ts';
 import { parseFlags } from '../../../apps/provider-sim/src/cli-flags.ts';
 import { loadWorkerEnv, parseStages, workerEnvSchema } from '../../../apps/worker/src/env.ts';
+import {
+  TRACING_VARIABLES,
+  tracingOptionsFromEnv,
+} from '../../../packages/core/src/telemetry/tracing-options.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -26,6 +30,8 @@ export interface AppSpec {
   entry: string;
   /** Variables the app's env schema reads; undefined for the simulator (flags only). */
   variables: ReadonlySet<string> | undefined;
+  /** Whether it starts tracing (REELAY_TRACING and the OTEL_* variables, core's tracing options). */
+  traces: boolean;
   /** Parses the argv after the entry point and the environment exactly as the app does; throws if it would refuse to start. */
   resolve(args: readonly string[], env: Env): Resolved;
 }
@@ -56,9 +62,11 @@ export const APPS: readonly AppSpec[] = [
   {
     name: 'worker',
     entry: 'apps/worker/src/main.ts',
-    variables: new Set(Object.keys(workerEnvSchema.shape)),
+    variables: new Set([...Object.keys(workerEnvSchema.shape), ...TRACING_VARIABLES]),
+    traces: true,
     resolve(args, env) {
       const parsed = loadWorkerEnv(env);
+      tracingOptionsFromEnv('reelay-worker', env);
       parseStages(stageFlag(args) ?? parsed.REELAY_STAGES);
       return {
         port: parsed.REELAY_WORKER_PORT,
@@ -70,9 +78,11 @@ export const APPS: readonly AppSpec[] = [
   {
     name: 'api',
     entry: 'apps/api/src/main.ts',
-    variables: new Set(Object.keys(apiEnvSchema.shape)),
+    variables: new Set([...Object.keys(apiEnvSchema.shape), ...TRACING_VARIABLES]),
+    traces: true,
     resolve(_args, env) {
       const parsed = loadApiEnv(env);
+      tracingOptionsFromEnv('reelay-api', env);
       return { port: parsed.REELAY_API_PORT, health: HEALTH, stopMs: parsed.REELAY_SHUTDOWN_TIMEOUT_MS };
     },
   },
@@ -80,6 +90,7 @@ export const APPS: readonly AppSpec[] = [
     name: 'dashboard',
     entry: 'apps/dashboard/src/main.ts',
     variables: new Set(Object.keys(dashboardEnvSchema.shape)),
+    traces: false,
     resolve(_args, env) {
       const parsed = loadDashboardEnv(env);
       return {
@@ -93,6 +104,7 @@ export const APPS: readonly AppSpec[] = [
     name: 'provider-sim',
     entry: 'apps/provider-sim/src/main.ts',
     variables: undefined,
+    traces: false,
     resolve(args, env) {
       const { options } = parseFlags([...args], env);
       if (options.host === '127.0.0.1' || options.host === '::1') {
