@@ -8,9 +8,10 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const workspaces = ['apps', 'packages'].flatMap((dir) =>
-  readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
-);
+const workspaces = [
+  ...['apps', 'packages'].flatMap((dir) => readdirSync(join(root, dir)).map((name) => join(root, dir, name))),
+  join(root, 'chaos'),
+];
 
 for (const ws of workspaces) rmSync(join(ws, '.reports'), { recursive: true, force: true });
 
