@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reelayServices } from './lib/compose.ts';
 import { asArray, asRecord, readYaml } from './lib/files.ts';
-import { METRICS } from './lib/metrics.ts';
+import { API_METRICS, METRICS } from './lib/metrics.ts';
 
 const config = asRecord(readYaml('infra/prometheus/prometheus.yml'), 'prometheus.yml');
 const jobs = asArray(config['scrape_configs'], 'scrape_configs').map((j) => asRecord(j, 'scrape_config'));
@@ -32,7 +32,9 @@ describe('Prometheus scrape config (infra/prometheus/prometheus.yml)', () => {
 
   it("names jobs reelay-* (the dashboard's process panels select on it), and adds no target label that clashes with a metric label", () => {
     for (const job of jobs) expect(String(job['job_name'])).toMatch(/^reelay-/);
-    const metricLabels = new Set(Object.values(METRICS).flatMap((m) => Object.keys(m.labels)));
+    const metricLabels = new Set(
+      [...Object.values(METRICS), ...Object.values(API_METRICS)].flatMap((m) => Object.keys(m.labels)),
+    );
     const added = jobs.flatMap((j) =>
       (j['relabel_configs'] === undefined ? [] : asArray(j['relabel_configs'], 'relabel_configs')).map((r) =>
         String(asRecord(r, 'relabel')['target_label']),

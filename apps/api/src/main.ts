@@ -8,6 +8,7 @@ import {
 import { buildApi } from './app.ts';
 import { buildApiContext } from './context.ts';
 import { type ApiEnv, loadApiEnv } from './env.ts';
+import { registerHttpMetrics } from './metrics-http.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 
 async function main(): Promise<void> {
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
   }
   const { deps, redis, queues, closeProducer } = context;
   const app = buildApi(deps);
-  registerMetricsRoute(app, createMetrics({ queues }));
+  const metrics = createMetrics({ queues });
+  registerHttpMetrics(app, metrics);
+  registerMetricsRoute(app, metrics);
   let address: string;
   try {
     address = await app.listen({ port: env.REELAY_API_PORT, host: env.REELAY_API_HOST });

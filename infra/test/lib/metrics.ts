@@ -28,6 +28,18 @@ export const METRICS: Record<string, MetricSpec> = {
   reelay_budget_usd: { type: 'gauge', labels: { scope: ['global', 'tenant'], period: ['day', 'month'] } },
 };
 
+/**
+ * The api's own HTTP series (apps/api/src/metrics-http.ts), exported beside the queue gauges and the
+ * process metrics. `route` is a route pattern or `unmatched`; `method` an HTTP method or `OTHER`.
+ */
+export const API_METRICS: Record<string, MetricSpec> = {
+  reelay_api_requests_total: { type: 'counter', labels: { method: null, route: null, status: null } },
+  reelay_api_request_duration_seconds: { type: 'histogram', labels: { method: null, route: null } },
+};
+
+/** Every series name a Reelay process may export (workers: METRICS; the api adds API_METRICS). */
+const ALL_METRICS: Record<string, MetricSpec> = { ...METRICS, ...API_METRICS };
+
 /** prom-client's default metrics: any name under these prefixes. */
 export const DEFAULT_METRIC_PREFIXES = ['process_', 'nodejs_'] as const;
 
@@ -39,13 +51,13 @@ const TARGET_LABELS = ['job', 'instance', 'service'];
  * the histogram), or the reason it is not allowed.
  */
 export function lookupMetric(name: string): { spec: MetricSpec | undefined; bucket: boolean } | string {
-  const direct = METRICS[name];
+  const direct = ALL_METRICS[name];
   if (direct)
     return direct.type === 'histogram'
       ? `${name}: a histogram is queried as _bucket, _count or _sum`
       : { spec: direct, bucket: false };
   const base = /^(.*)_(bucket|count|sum)$/.exec(name);
-  const histogram = base?.[1] ? METRICS[base[1]] : undefined;
+  const histogram = base?.[1] ? ALL_METRICS[base[1]] : undefined;
   if (histogram?.type === 'histogram') return { spec: histogram, bucket: base?.[2] === 'bucket' };
   if (DEFAULT_METRIC_PREFIXES.some((p) => name.startsWith(p))) return { spec: undefined, bucket: false };
   return `${name}: not a metric Reelay exports`;
