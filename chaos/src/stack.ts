@@ -50,8 +50,11 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
     workerEnv: { REELAY_RETRY_BASE_MS: String(retryBaseMs), ...options.workerEnv },
   });
   const connection = new Redis(services.redis.url, { maxRetriesPerRequest: null });
+  // Scenarios kill Redis on purpose: the connection reconnects by itself, its errors are expected.
+  connection.on('error', () => {});
   const store = new GenerationStore(connection, services.prefix);
   const queues = createStageQueues(connection, services.prefix, { retryBaseMs });
+  for (const queue of Object.values(queues)) queue.on('error', () => {});
   const producer: ProducerContext = {
     store,
     queues,
