@@ -123,7 +123,10 @@ export async function benchApi(): Promise<Record<string, number>> {
   const hash = createHash('sha256').update(key).digest('hex');
   const servers: NodeProcess<string>[] = [];
   try {
-    const api = await startServer('api', [API_MAIN], {
+    // `REELAY_BENCH_API_PROF=<dir>`: both servers write a V8 CPU profile there (`--cpu-prof`).
+    const prof = process.env['REELAY_BENCH_API_PROF'];
+    const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`] : [];
+    const api = await startServer('api', [...profArgs, API_MAIN], {
       REDIS_URL: redis.url,
       REELAY_PREFIX: PREFIX,
       REELAY_API_PORT: '0',
@@ -133,7 +136,7 @@ export async function benchApi(): Promise<Record<string, number>> {
       LOG_LEVEL: 'warn',
     });
     servers.push(api);
-    const bare = await startServer('bare', [THIS_FILE, '--bare'], { REDIS_URL: redis.url });
+    const bare = await startServer('bare', [...profArgs, THIS_FILE, '--bare'], { REDIS_URL: redis.url });
     servers.push(bare);
     const targets = {
       api: { url: `${api.ready}/v1/generations`, headers: { authorization: `Bearer ${key}` } },

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Reelay } from '../packages/client/src/index.ts';
 import { Queue, type Redis } from './lib/deps.ts';
 import { startBenchRedis } from './lib/redis.ts';
@@ -8,6 +10,7 @@ import { startBenchRedis } from './lib/redis.ts';
 // `addBulk` per chunk for the baseline; one pipelined record write, one backlog check and one
 // `addBulk` per chunk for the SDK). Rounds alternate the two, each on a fresh prefix, and the best
 // round of each is kept, so a noisy moment on a shared machine does not decide the ratio.
+// Run alone: `node bench/enqueue.ts` (prints the figures, writes nothing).
 
 const N = Number(process.env['REELAY_BENCH_ENQUEUE_N'] ?? 20_000);
 const ROUNDS = Number(process.env['REELAY_BENCH_ROUNDS'] ?? 3);
@@ -73,4 +76,10 @@ async function sdkCreateMany(connection: Redis, prefix: string, n = N) {
   if (res.created !== n) throw new Error(`createMany created ${res.created} of ${n}`);
   await client.close();
   return rate;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const [name, value] of Object.entries(await benchEnqueue())) {
+    process.stdout.write(`${name.padEnd(32)} ${value.toFixed(name.endsWith('ratio') ? 3 : 0).padStart(10)}\n`);
+  }
 }

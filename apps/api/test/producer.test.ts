@@ -306,6 +306,30 @@ describe('per-key request limit', () => {
   });
 });
 
+describe('concurrent requests', () => {
+  it('admits exactly the per-key limit of concurrent creates, and each admitted one has its record and job', async () => {
+    await api.stop();
+    api = await startProducerApi(fixture, { rpm: 20 });
+    // Sent together, so their limit checks and creates share writes: each keeps its own outcome.
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        api.call('POST', '/v1/generations', { body: { prompt: `clip ${i}` } }),
+      ),
+    );
+    const statuses = replies.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    const ids: string[] = [];
+    for (const reply of replies) {
+      const json = (await reply.json()) as { data?: Array<{ id: string }> };
+      if (reply.status === 201) ids.push(json.data![0]!.id);
+    }
+    expect(new Set(ids).size).toBe(20);
+    expect(await api.recordCount()).toBe(20);
+    for (const id of ids) expect((await api.queues.submit.getJob(id))?.data.generationId).toBe(id);
+  });
+});
+
 describe('campaigns', () => {
   it('POST creates one generation per platform for the caller; GET returns it; another tenant gets 404', async () => {
     const res = await api.call('POST', '/v1/campaigns', {

@@ -35,6 +35,7 @@ export class Reelay implements ReelayClient {
         store,
         queues: this.queues,
         options: { defaultTenant: this.options.defaultTenant, providerName: this.options.provider },
+        sharedConnection: true,
       },
       options: this.options,
     };

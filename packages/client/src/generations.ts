@@ -4,9 +4,7 @@ import {
   type ProducerContext,
   ReelayError,
   type StageQueues,
-  addSubmitJobs,
   cancelGeneration,
-  createRecords,
   enqueuePrepared,
   serializeError,
   waitForGeneration,
@@ -81,8 +79,8 @@ export class Generations implements GenerationsResource {
     }
     const results: GenerationCreateManyResult[] = new Array(items.length);
     const progress = { total: items.length, done: 0, failed: 0 };
-    // Chunk k's submit jobs are added while chunk k+1 is validated and its records written: the
-    // client's CPU work overlaps Redis's. Records always precede their own jobs.
+    // Chunk k is written (records and jobs, usually one round trip: see core's enqueuePrepared) while
+    // chunk k+1 is validated: the client's CPU work overlaps Redis's.
     let inflight: Promise<void> = Promise.resolve();
     for (let start = 0; start < items.length; start += chunkSize) {
       const chunk = items.slice(start, start + chunkSize);
@@ -123,9 +121,8 @@ export class Generations implements GenerationsResource {
         batch.push(...owner.items);
         order.push(owner);
       }
-      const written = await createRecords(this.c.producer, batch);
       await inflight;
-      inflight = addSubmitJobs(this.c.producer, batch, written).then(() =>
+      inflight = enqueuePrepared(this.c.producer, batch).then((written) =>
         this.settleChunk(written, order, results, progress, chunk.length, options),
       );
       // Handled: it is awaited (and its error thrown) before the next chunk's jobs or at the end.
@@ -136,7 +133,7 @@ export class Generations implements GenerationsResource {
   }
 
   private settleChunk(
-    written: Awaited<ReturnType<typeof createRecords>>,
+    written: Awaited<ReturnType<typeof enqueuePrepared>>,
     order: Array<{ index: number; items: PreparedEnqueue[]; mapping: CreatedGeneration['mapping'] }>,
     results: GenerationCreateManyResult[],
     progress: { total: number; done: number; failed: number },

@@ -185,6 +185,39 @@ describe('moderation', () => {
   });
 });
 
+describe('fair backlog or ready', () => {
+  it('parks jobs while a dispatcher is alive and adds them ready once it is gone', async () => {
+    const prefix = fx.redis.prefix('presence');
+    const client = fx.client({ prefix });
+    const queue = submitQueue(client);
+    const create = async () =>
+      (await client.generations.create({ prompt: 'a fox' }, { tenant: 'acme' })).data[0]!.id;
+    const parked = async (id: string) => {
+      const job = await queue.getJob(id);
+      expect(job, `submit job of ${id}`).toBeDefined();
+      const inBacklog = (await fx.connection.zscore(`${prefix}:fair:q:acme`, id)) !== null;
+      expect(await job!.isDelayed()).toBe(inBacklog);
+      return inBacklog;
+    };
+    // No dispatcher: ready, and the record is there before its job is picked up.
+    const first = await create();
+    expect(await parked(first)).toBe(false);
+    expect((await client.generations.retrieve(first)).status).toBe('queued');
+    expect(await parked(await create())).toBe(false);
+    // A dispatcher comes alive. The next create may still go ready (it trusts a look at most 1 s old
+    // and checks alongside, as an enqueue made just before a dispatcher starts); it sees the
+    // dispatcher, so the ones after it are parked in the tenant's backlog.
+    await fx.connection.set(`${prefix}:fair:alive`, '1', 'PX', 60_000);
+    await parked(await create());
+    expect(await parked(await create())).toBe(true);
+    expect(await parked(await create())).toBe(true);
+    // It dies: the next create checks before it adds, and adds ready.
+    await fx.connection.del(`${prefix}:fair:alive`);
+    expect(await parked(await create())).toBe(false);
+    expect((await client.generations.list({ limit: 10 })).data).toHaveLength(6);
+  });
+});
+
 describe('createMany', () => {
   it('adds in bulk, reports bad items in place and emits progress per chunk', async () => {
     const client = fx.client({ moderate: async (p) => ({ flagged: p.includes('bad'), categories: ['x'] }) });

@@ -110,17 +110,98 @@ export async function enqueueGeneration(
 }
 
 /**
- * The bulk path: records in one pipelined script run, backlog pushes in another, submit jobs in one
- * `addBulk` — three round trips for any number of generations. Results in input order; an
- * idempotency-key conflict is that item's error.
+ * The bulk path. Results in input order; an idempotency-key conflict is that item's error.
+ *
+ * Usually one round trip: when the store and the submit queue share a connection (the client's case),
+ * no item carries an idempotency key (fresh ids: every record is created, `queued`) and no fair
+ * dispatcher was alive at the last look, the records, a presence check and the ready submit jobs
+ * are all sent before any reply is awaited. Redis runs one connection's commands in order, so each
+ * record is written before its job; should the record write fail, a job without a record is a no-op
+ * for the submit stage. A dispatcher that came alive meanwhile finds these jobs ready (FIFO), as with
+ * any enqueue made before it started; the presence seen here steers the next call.
+ *
+ * Otherwise two: the records with the presence check, then the backlog pushes and the submit jobs
+ * (an idempotent repeat must not re-add work for a record that has moved on).
  */
 export async function enqueuePrepared(
   ctx: ProducerContext,
   items: readonly PreparedEnqueue[],
 ): Promise<Array<EnqueueResult | { error: ReelayError }>> {
-  const results = await createRecords(ctx, items);
-  await addSubmitJobs(ctx, items, results);
+  if (items.length === 0) return [];
+  const redis = connectionOf(ctx.queues.submit);
+  if (!redis) {
+    const results = await createRecords(ctx, items);
+    await addSubmitJobs(ctx, items, results);
+    return results;
+  }
+  const presence = presenceFor(redis, ctx.store.prefix);
+  if (
+    ctx.sharedConnection === true &&
+    presence.trustAbsent() &&
+    items.every((item) => item.options.idempotencyKey === undefined)
+  ) {
+    const [records, alive, jobs] = await Promise.allSettled([
+      createRecords(ctx, items),
+      redis.exists(presence.key),
+      ctx.queues.submit.addBulk(items.map((item) => submitJob(item, false))),
+    ]);
+    if (alive.status === 'fulfilled') presence.saw(alive.value === 1);
+    if (records.status === 'rejected') throw records.reason;
+    // Records written, jobs not: `queued` records without a job, which the sweeper repairs.
+    if (jobs.status === 'rejected') throw jobs.reason;
+    return records.value;
+  }
+  const [results, alive] = await Promise.all([createRecords(ctx, items), redis.exists(presence.key)]);
+  presence.saw(alive === 1);
+  await addSubmitJobs(ctx, items, results, alive === 1);
   return results;
+}
+
+/** A submit job for a generation: ready (FIFO, BullMQ priority), or parked for the fair dispatcher. */
+function submitJob(item: PreparedEnqueue, parked: boolean) {
+  const jobId = jobIdFor(item.id, 0);
+  return {
+    name: 'submit',
+    data: { generationId: item.id, round: 0 },
+    opts: parked
+      ? { jobId, delay: PARK_DELAY_MS }
+      : { jobId, ...(item.priority > 0 ? { priority: item.priority } : {}) },
+  };
+}
+
+/**
+ * The last presence check of the fair dispatcher seen per connection and prefix. A check that found
+ * none is trusted this long; after that (or before any check) a create checks before it adds.
+ */
+const PRESENCE_TRUST_MS = 1000;
+const presences = new WeakMap<Redis, Map<string, PresenceView>>();
+
+class PresenceView {
+  readonly key: string;
+  private absentAt = Number.NEGATIVE_INFINITY;
+  constructor(key: string) {
+    this.key = key;
+  }
+  saw(alive: boolean): void {
+    this.absentAt = alive ? Number.NEGATIVE_INFINITY : Date.now();
+  }
+  trustAbsent(): boolean {
+    return Date.now() - this.absentAt < PRESENCE_TRUST_MS;
+  }
+}
+
+function presenceFor(redis: Redis, prefix: string): PresenceView {
+  let byPrefix = presences.get(redis);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    presences.set(redis, byPrefix);
+  }
+  let view = byPrefix.get(prefix);
+  if (!view) {
+    view = new PresenceView(new FairPush(redis, prefix).presenceKey);
+    byPrefix.set(prefix, view);
+  }
+  return view;
 }
 
 /** Step 1 of the bulk path: the records, in one script call. */
@@ -146,12 +227,14 @@ export async function createRecords(
 
 /**
  * Step 2: backlog pushes and submit jobs for the items whose record is (still) queued. Re-adding a
- * still-queued one repairs a crash between record and job (adds are idempotent by id).
+ * still-queued one repairs a crash between record and job (adds are idempotent by id). `alive`: the
+ * dispatcher's presence if the caller has just checked it (saves the check).
  */
 export async function addSubmitJobs(
   ctx: ProducerContext,
   items: readonly PreparedEnqueue[],
   results: ReadonlyArray<EnqueueResult | { error: ReelayError }>,
+  alive?: boolean,
 ): Promise<void> {
   const toAdd = items.filter((_, i) => {
     const r = results[i];
@@ -160,21 +243,14 @@ export async function addSubmitJobs(
   if (toAdd.length === 0) return;
   const queue = ctx.queues.submit;
   const redis = connectionOf(queue);
-  const codes = redis
-    ? await new FairPush(redis, ctx.store.prefix).pushMany(
-        toAdd.map((i) => ({ generationId: i.id, tenant: i.tenant, priority: i.priority })),
-      )
-    : toAdd.map(() => 0);
-  await queue.addBulk(
-    toAdd.map((item, i) => ({
-      name: 'submit',
-      data: { generationId: item.id, round: 0 },
-      opts:
-        codes[i] !== 0
-          ? { jobId: jobIdFor(item.id, 0), delay: PARK_DELAY_MS }
-          : { jobId: jobIdFor(item.id, 0), ...(item.priority > 0 ? { priority: item.priority } : {}) },
-    })),
-  );
+  const codes =
+    redis && alive !== false
+      ? await new FairPush(redis, ctx.store.prefix).pushMany(
+          toAdd.map((i) => ({ generationId: i.id, tenant: i.tenant, priority: i.priority })),
+          alive,
+        )
+      : toAdd.map(() => 0);
+  await queue.addBulk(toAdd.map((item, i) => submitJob(item, codes[i] !== 0)));
 }
 
 /**

@@ -78,12 +78,14 @@ export class FairPush {
 
   /**
    * Many pushes in one pipelined round trip; codes in input order. Without a dispatcher (the common
-   * case for plain FIFO deployments) one EXISTS answers for the whole batch; a dispatcher that comes
+   * case for plain FIFO deployments) one EXISTS answers for the whole batch (`alive`: the caller has
+   * just checked, and the check is skipped); a dispatcher that comes
    * alive meanwhile finds these jobs ready (FIFO), as with any enqueue made before it started.
    */
-  async pushMany(items: readonly FairPushItem[]): Promise<Array<0 | 1 | 2>> {
+  async pushMany(items: readonly FairPushItem[], alive?: boolean): Promise<Array<0 | 1 | 2>> {
     if (items.length === 0) return [];
-    if ((await this.redis.exists(this.presenceKey)) === 0) return items.map(() => 0);
+    if (alive === false) return items.map(() => 0);
+    if (alive === undefined && (await this.redis.exists(this.presenceKey)) === 0) return items.map(() => 0);
     const pipeline = this.redis.pipeline() as unknown as {
       reelayFairPush(...args: Array<string | number>): void;
       exec(): Promise<Array<[Error | null, unknown]> | null>;

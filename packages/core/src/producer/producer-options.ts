@@ -25,4 +25,10 @@ export interface ProducerContext {
     /** Provider name written on records. */
     providerName: string;
   };
+  /**
+   * True when `store` and `queues.submit` write through one Redis connection (the client builds them
+   * so). Commands on one connection run in the order they were sent, which lets a create send its
+   * records and its submit jobs without waiting for the records' reply in between (one round trip).
+   */
+  sharedConnection?: boolean;
 }
