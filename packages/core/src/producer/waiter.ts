@@ -26,8 +26,18 @@ export async function waitForGeneration(
   options: WaitOptions = {},
 ): Promise<GenerationRecord> {
   options.signal?.throwIfAborted();
+  // Read the event streams from now on the Redis clock, not from '$': QueueEvents issues its first
+  // XREAD only after its connection is ready and named, and an event between our first look at the
+  // record and that XREAD (the last one, under load) would be lost and the wait would never end.
+  const [sec, usec] = await connection.time();
+  const lastEventId = `${Number(sec) * 1000 + Math.floor(Number(usec) / 1000) - 1}-0`;
   const events = STAGES.map(
-    (stage) => new QueueEvents(stage, { connection: connectionOptions(connection), prefix: store.prefix }),
+    (stage) =>
+      new QueueEvents(stage, {
+        connection: connectionOptions(connection),
+        prefix: store.prefix,
+        lastEventId,
+      }),
   );
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
