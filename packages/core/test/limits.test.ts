@@ -67,6 +67,62 @@ describe('RateLog (sliding log in Redis)', () => {
     if (ahead.admitted) expect(ahead.waitMs).toBeGreaterThan(900);
   });
 
+  it('dates a create by its answer: one sent late still never shares a window with a later one', async () => {
+    const log = new RateLog(connect(), redis.prefix('rate'));
+    const a = await log.acquireToSend('create', 1, 300, 0, 60_000);
+    expect(a).toMatchObject({ admitted: true, waitMs: 0 });
+    // A is outstanding (its sender stalled): it may arrive at any moment, so nothing else may go.
+    expect(await log.acquireToSend('create', 1, 300, 0, 60_000)).toMatchObject({ admitted: false });
+    await new Promise((r) => setTimeout(r, 400)); // A goes out a whole window after its slot
+    if (a.admitted) await log.sent('create', a.slot, 300, 60_000);
+    // Dated at the slot, B could go now and reach the provider right after A; dated by A's answer it waits.
+    const b = await log.acquireToSend('create', 1, 300, 0, 60_000);
+    expect(b).toMatchObject({ admitted: false, blocked: false });
+    if (!b.admitted) expect(b.retryInMs).toBeGreaterThan(250);
+    expect(await log.acquireToSend('create', 1, 300, 1000, 60_000)).toMatchObject({ admitted: true });
+  });
+
+  it('keeps every window at the provider within the limit when sends are late by random amounts', async () => {
+    const prefix = redis.prefix('rate');
+    const W = 200;
+    const limit = 3;
+    const arrivals: number[] = [];
+    const until = Date.now() + 1200;
+    await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const log = new RateLog(connect(), prefix);
+        while (Date.now() < until) {
+          const d = await log.acquireToSend('create', limit, W, 50, 60_000);
+          if (!d.admitted) {
+            await new Promise((r) => setTimeout(r, d.retryInMs));
+            continue;
+          }
+          // Sent at or after its slot, late by up to half a window; "arrives" somewhere before the answer.
+          await new Promise((r) => setTimeout(r, d.waitMs + 1 + Math.random() * W * 0.5));
+          await new Promise((r) => setTimeout(r, Math.random() * 20));
+          arrivals.push(Date.now());
+          await new Promise((r) => setTimeout(r, Math.random() * 20));
+          await log.sent('create', d.slot, W, 60_000);
+        }
+      }),
+    );
+    arrivals.sort((a, b) => a - b);
+    for (let i = limit; i < arrivals.length; i++) {
+      expect(arrivals[i]! - arrivals[i - limit]!).toBeGreaterThanOrEqual(W);
+    }
+    expect(arrivals.length).toBeGreaterThan(2 * limit);
+  });
+
+  it('counts the slot of a holder that died without reporting until its send bound', async () => {
+    const log = new RateLog(connect(), redis.prefix('rate'));
+    const started = Date.now();
+    expect(await log.acquireToSend('create', 1, 100, 0, 200)).toMatchObject({ admitted: true });
+    await waitFor(async () => (await log.acquireToSend('create', 1, 100, 0, 200)).admitted, {
+      message: 'the dead holder’s slot to count as sent at its bound, then leave the window',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250); // slot + bound 200 + window 100
+  });
+
   it('honours a block learnt from the provider for every replica', async () => {
     const prefix = redis.prefix('rate');
     await new RateLog(connect(), prefix).block('create', 800);
@@ -121,8 +177,16 @@ describe('SpendLedger', () => {
   it('reserves within budgets, refuses at the boundary, settles and releases once', async () => {
     const ledger = new SpendLedger(connect(), redis.prefix('spend'));
     const scopes = [{ scope: 'global', period: 'd1', limitUsd: 1 }];
-    expect(await ledger.reserve('g1', 0, 't', 0.4, scopes)).toEqual({ reserved: true, created: true });
-    expect(await ledger.reserve('g1', 0, 't', 0.4, scopes)).toEqual({ reserved: true, created: false });
+    expect(await ledger.reserve('g1', 0, 't', 0.4, scopes)).toEqual({
+      reserved: true,
+      created: true,
+      moved: false,
+    });
+    expect(await ledger.reserve('g1', 0, 't', 0.4, scopes)).toEqual({
+      reserved: true,
+      created: false,
+      moved: false,
+    });
     expect(await ledger.reserve('g2', 0, 't', 0.4, scopes)).toMatchObject({ reserved: true });
     expect(await ledger.reserve('g3', 0, 't', 0.4, scopes)).toMatchObject({ reserved: false });
     expect(await ledger.settle('g1', 0, 0.4)).toBe(true);
@@ -133,6 +197,30 @@ describe('SpendLedger', () => {
     ]);
     expect(await ledger.reserve('g3', 0, 't', 0.4, scopes)).toMatchObject({ reserved: true });
     expect(await ledger.tenants()).toEqual(['t']);
+  });
+});
+
+describe('SpendLedger across a rollover', () => {
+  it('moves a round still reserved in an old period to the new one, within the new limits', async () => {
+    const ledger = new SpendLedger(connect(), redis.prefix('spend'));
+    const day = (d: string, limitUsd = 0.8) => [
+      { scope: 'global', period: d, limitUsd },
+      { scope: 'global', period: 'm1', limitUsd: 0 },
+    ];
+    expect(await ledger.reserve('g1', 0, 't', 0.4, day('d1'))).toMatchObject({ created: true });
+    await ledger.reserve('x1', 0, 't', 0.4, day('d2'));
+    await ledger.reserve('x2', 0, 't', 0.4, day('d2'));
+    // d2 is full: g1 is refused there and stays reserved in d1.
+    expect(await ledger.reserve('g1', 0, 't', 0.4, day('d2'))).toMatchObject({ reserved: false });
+    expect(await ledger.reserve('g1', 0, 't', 0.4, day('d3'))).toEqual({
+      reserved: true,
+      created: false,
+      moved: true,
+    });
+    const figures = await ledger.figures([...day('d1'), ...day('d3')].slice(0, 3));
+    expect(figures.map((f) => f.reservedUsd)).toEqual([0, 1.2, 0.4]); // d1, m1 (g1 once), d3
+    expect(await ledger.settle('g1', 0, 0.4)).toBe(true);
+    expect((await ledger.figures(day('d3')))[0]).toMatchObject({ spentUsd: 0.4, reservedUsd: 0 });
   });
 });
 

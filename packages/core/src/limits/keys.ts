@@ -5,6 +5,10 @@
 export interface LimitKeys {
   /** Sliding log (zset) of admitted requests of one class. */
   rateLog(kind: RateClass): string;
+  /** Sliding log dated on send (zset: member, score = time the request surely reached the provider). */
+  sentLog(kind: RateClass): string;
+  /** Slots admitted on a send-dated log and not yet reported sent (zset: member, score slot time ms). */
+  pendingLog(kind: RateClass): string;
   /** "Do not send before" (ms, Redis clock) learnt from the provider, per class. */
   block(kind: RateClass): string;
   /** In-flight leases (zset: member generation id, score lease expiry ms). */
@@ -25,6 +29,8 @@ export function limitKeys(prefix: string): LimitKeys {
   const base = `${prefix}:limits`;
   return {
     rateLog: (kind) => `${base}:rate:${kind}`,
+    sentLog: (kind) => `${base}:rate:${kind}:sent`,
+    pendingLog: (kind) => `${base}:rate:${kind}:pending`,
     block: (kind) => `${base}:block:${kind}`,
     leases: `${base}:inflight`,
     spend: (scope, period) => `${base}:spend:${scope}:${period}`,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type LimitKeys, type RateClass, limitKeys } from './keys.ts';
-import { ACQUIRE_SCRIPT, BLOCK_SCRIPT } from './rate-log-script.ts';
+import { ACQUIRE_SCRIPT, ACQUIRE_SENT_SCRIPT, BLOCK_SCRIPT, SENT_SCRIPT } from './rate-log-script.ts';
 import { script } from './scripts.ts';
 
 /**
@@ -17,6 +17,13 @@ import { script } from './scripts.ts';
  * provider's own model is a sliding log, so this is one (a zset of at most `limit` slot times, one
  * Lua script, the Redis server's clock), plus reservations a short horizon ahead so a caller sleeps
  * precisely to its slot instead of polling for it.
+ *
+ * Two ways to date an entry. `acquire` dates it at its slot: simple, but a request sent late (its
+ * holder's event loop stalled after the grant) can reach the provider within one window of a request
+ * admitted a window later, so only a safety margin protects it. `acquireToSend` + `sent` date it by
+ * when the request was answered — a time by which it surely arrived — and count it in every window
+ * while it is outstanding: no window at the provider ever holds more than the limit, however late a
+ * request goes out, at the cost of one round trip per slot instead of a margin. Creates use that.
  */
 export class RateLog {
   private readonly redis: Redis;
@@ -45,9 +52,57 @@ export class RateLog {
     return { admitted: false, retryInMs: Math.max(1, ms), blocked: extra === 2 };
   }
 
-  /** Gives a slot back (the request was not sent after all). */
+  /**
+   * Like `acquire`, on the send-dated log (see ACQUIRE_SENT_SCRIPT): the slot is pending until
+   * `sent` reports it, or `release` gives it back. `sendBoundMs`: longest from the slot's time until
+   * its request reaches the provider (the client's timeout plus slack); a slot whose holder died
+   * without reporting counts as sent at its time + this.
+   */
+  async acquireToSend(
+    kind: RateClass,
+    limit: number,
+    windowMs: number,
+    horizonMs: number,
+    sendBoundMs: number,
+  ): Promise<RateDecision> {
+    const member = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    const [ok, ms, extra] = (await script(this.redis, 'reelayRateAcquireToSend', 3, ACQUIRE_SENT_SCRIPT)(
+      this.keys.sentLog(kind),
+      this.keys.pendingLog(kind),
+      this.keys.block(kind),
+      limit,
+      Math.ceil(windowMs),
+      Math.ceil(horizonMs),
+      member,
+      Math.ceil(sendBoundMs),
+    )) as [number, number, number];
+    if (ok === 1) return { admitted: true, waitMs: ms, slot: member, at: extra };
+    return { admitted: false, retryInMs: Math.max(1, ms), blocked: extra === 2 };
+  }
+
+  /**
+   * The request of a slot from `acquireToSend` was answered, or failed after it may have been sent:
+   * it counts until now + `inTransitMs` + the window. `inTransitMs`: how long it may still be on its
+   * way (0 after an answer; a margin after a timeout). Returns the entry's time (ms, Redis clock).
+   */
+  async sent(kind: RateClass, slot: string, windowMs: number, sendBoundMs: number, inTransitMs = 0) {
+    return (await script(this.redis, 'reelayRateSent', 2, SENT_SCRIPT)(
+      this.keys.sentLog(kind),
+      this.keys.pendingLog(kind),
+      slot,
+      Math.max(0, Math.ceil(inTransitMs)),
+      Math.ceil(windowMs),
+      Math.ceil(sendBoundMs),
+    )) as number;
+  }
+
+  /** Gives a slot back (the request was not sent after all), from either log. */
   async release(kind: RateClass, slot: string): Promise<void> {
-    await this.redis.zrem(this.keys.rateLog(kind), slot);
+    await this.redis
+      .multi()
+      .zrem(this.keys.rateLog(kind), slot)
+      .zrem(this.keys.pendingLog(kind), slot)
+      .exec();
   }
 
   /** No request of this class before `ms` from now, for every replica (what the provider told us). */
@@ -62,7 +117,13 @@ export class RateLog {
 
   /** Slots currently in the log (past window and reserved ahead), for metrics. */
   async used(kind: RateClass): Promise<number> {
-    return this.redis.zcard(this.keys.rateLog(kind));
+    const counts = await this.redis
+      .multi()
+      .zcard(this.keys.rateLog(kind))
+      .zcard(this.keys.sentLog(kind))
+      .zcard(this.keys.pendingLog(kind))
+      .exec();
+    return (counts ?? []).reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
   }
 }
 

@@ -4,32 +4,57 @@
  * (fields `reserved`, `spent`, micro-USD), one per scope and period
  * ARGV[1] amount (micro-USD), ARGV[2] tenant, ARGV[3] ttl s of the spend and reservation keys,
  * ARGV[4..3+N] each scope's limit (micro-USD; 0 = no limit)
- * Returns {1, 1}: reserved; {1, 0}: this round is reserved or settled already (nothing added; a
- *         released reservation is taken again);
- *         {0, i}: scope i (1-based) would go over its limit; nothing reserved.
+ * Returns {1, 1}: reserved; {1, 0}: this round is reserved (in these very periods) or settled already,
+ *         nothing added; {1, 2}: this round was reserved in other periods (an earlier run admitted it
+ *         before a rollover and sent nothing): moved to these, checked against their limits;
+ *         {0, i}: scope i (1-based) would go over its limit; nothing reserved or moved.
+ * A released reservation is taken again.
  * Events: none.
  */
 export const RESERVE_SCRIPT = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'reserved' or state == 'settled' then return {1, 0} end
+local r = redis.call('HMGET', KEYS[1], 'state', 'usd', 'keys')
+local state = r[1]
+if state == 'settled' then return {1, 0} end
 local amount = tonumber(ARGV[1])
 local n = #KEYS - 2
+local old = {}
+local oldAmount = 0
+if state == 'reserved' then
+  oldAmount = tonumber(r[2]) or 0
+  for name in string.gmatch(r[3] or '', '%S+') do old[name] = true end
+end
+local names = {}
+local same = state == 'reserved'
+for i = 1, n do
+  names[i] = KEYS[2 + i]
+  if not old[KEYS[2 + i]] then same = false end
+end
+if same then return {1, 0} end
 for i = 1, n do
   local limit = tonumber(ARGV[3 + i])
-  if limit > 0 then
+  if limit > 0 and not old[KEYS[2 + i]] then
     local v = redis.call('HMGET', KEYS[2 + i], 'reserved', 'spent')
     if (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0) + amount > limit then return {0, i} end
   end
 end
-local names = {}
+local kept = {}
 for i = 1, n do
-  redis.call('HINCRBY', KEYS[2 + i], 'reserved', amount)
-  redis.call('EXPIRE', KEYS[2 + i], ARGV[3])
-  names[i] = KEYS[2 + i]
+  local key = KEYS[2 + i]
+  if old[key] then
+    kept[key] = true
+    if amount ~= oldAmount then redis.call('HINCRBY', key, 'reserved', amount - oldAmount) end
+  else
+    redis.call('HINCRBY', key, 'reserved', amount)
+  end
+  redis.call('EXPIRE', key, ARGV[3])
+end
+for name in pairs(old) do
+  if not kept[name] then redis.call('HINCRBY', name, 'reserved', -oldAmount) end
 end
 redis.call('HSET', KEYS[1], 'usd', amount, 'state', 'reserved', 'keys', table.concat(names, ' '))
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[2])
+if state == 'reserved' then return {1, 2} end
 return {1, 1}
 `;
 

@@ -39,13 +39,17 @@ export class SpendLedger {
     this.keys = limitKeys(prefix);
   }
 
+  /**
+   * Reserves `usd` for the round in the given scopes. Idempotent per round; a round still reserved in
+   * other periods (admitted before a rollover, nothing sent) is moved to these, against their limits.
+   */
   async reserve(
     generationId: string,
     round: number,
     tenant: string,
     usd: number,
     scopes: readonly BudgetScope[],
-  ): Promise<{ reserved: true; created: boolean } | { reserved: false; over: BudgetScope }> {
+  ): Promise<{ reserved: true; created: boolean; moved: boolean } | { reserved: false; over: BudgetScope }> {
     const [ok, value] = (await script(this.redis, 'reelaySpendReserve', null, RESERVE_SCRIPT)(
       2 + scopes.length,
       this.keys.reservation(generationId, round),
@@ -56,7 +60,7 @@ export class SpendLedger {
       KEY_TTL_S,
       ...scopes.map((s) => toMicro(s.limitUsd)),
     )) as [number, number];
-    if (ok === 1) return { reserved: true, created: value === 1 };
+    if (ok === 1) return { reserved: true, created: value === 1, moved: value === 2 };
     const over = scopes[value - 1];
     if (!over) throw new Error(`spend reserve returned an unknown scope index ${value}`);
     return { reserved: false, over };
