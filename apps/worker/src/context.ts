@@ -3,6 +3,7 @@ import {
   GenerationStore,
   type Logger,
   type ReelayMetrics,
+  type Tracing,
   createMetrics,
   createRedisConnection,
   createStageQueues,
@@ -27,7 +28,7 @@ export interface WorkerContext {
   metrics: ReelayMetrics;
 }
 
-export function buildContext(env: WorkerEnv, logger: Logger): WorkerContext {
+export function buildContext(env: WorkerEnv, logger: Logger, tracing?: Tracing): WorkerContext {
   const redis = createRedisConnection(env.REDIS_URL, { role: 'worker', name: 'reelay-worker' });
   const store = new GenerationStore(redis, env.REELAY_PREFIX);
   const admission = new RedisAdmission(redis, store, admissionOptions(env), (err) =>
@@ -54,6 +55,13 @@ export function buildContext(env: WorkerEnv, logger: Logger): WorkerContext {
       onResponse: (info) => {
         metrics.observeProvider(info);
         admission.observe?.(info);
+        // Inside the stage job's trace: one client span per provider call (status 0 = no response).
+        tracing?.recordSpan(
+          `provider ${info.endpoint}`,
+          info.durationMs,
+          { 'reelay.provider.endpoint': info.endpoint, 'http.response.status_code': info.status },
+          info.status === 0 || info.status >= 400,
+        );
       },
     }),
     objects: createObjectStore(env.REELAY_STORAGE_URL),

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   // Before any queue exists: the stage queues pick the process's telemetry up when they are made.
   const tracing = await startTracing(tracingOptions);
   const logger = createLogger({ name: 'worker' });
-  const { ctx, redis, metrics } = buildContext(env, logger);
+  const { ctx, redis, metrics } = buildContext(env, logger, tracing);
   const secrets = env.REELAY_CALLBACK_TENANT_SECRETS ?? {};
   const notify =
     env.REELAY_CALLBACK_SECRET || Object.keys(secrets).length > 0

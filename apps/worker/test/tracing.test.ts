@@ -141,6 +141,24 @@ describe('tracing (REELAY_TRACING=otlp)', () => {
       expect(parent && op(parent), `add to ${to} runs inside a ${from} job`).toBe('process');
       expect(parent && queue(parent)).toBe(from);
     }
+    // Each provider call is a client span inside the stage job that made it.
+    for (const [stage, endpoint] of [
+      ['submit', 'create'],
+      ['poll', 'retrieve'],
+      ['download', 'content'],
+    ] as const) {
+      const calls = trace.filter((s) => s.attributes['reelay.provider.endpoint'] === endpoint);
+      expect(calls.length, `provider ${endpoint} spans`).toBeGreaterThan(0);
+      for (const call of calls) {
+        expect(call.name).toBe(`provider ${endpoint}`);
+        expect(call.attributes['http.response.status_code']).toBe(200);
+        const parent = byId.get(call.parentSpanId ?? '');
+        expect(parent && [op(parent), queue(parent)], `provider ${endpoint} inside`).toEqual([
+          'process',
+          stage,
+        ]);
+      }
+    }
     // Every span of the trace links to a parent inside it (nothing orphaned between processes).
     for (const span of trace) {
       if (span.parentSpanId !== undefined) expect(byId.has(span.parentSpanId), span.name).toBe(true);

@@ -75,7 +75,7 @@ export { cancelGeneration } from './producer/cancel.ts';
 export type { CancelContext } from './producer/cancel.ts';
 export { pooledGenerationId } from './producer/id-pool.ts';
 export { processTelemetry, startTracing } from './telemetry/tracing.ts';
-export type { Tracing } from './telemetry/tracing.ts';
+export type { SpanAttributes, Tracing } from './telemetry/tracing.ts';
 export {
   TRACING_MODES,
   TRACING_VARIABLES,

@@ -7,15 +7,24 @@ export interface Tracing {
   readonly enabled: boolean;
   /** BullMQ's telemetry (bullmq-otel) for every Queue and Worker; undefined when tracing is off. */
   readonly telemetry: Telemetry | undefined;
+  /**
+   * Records an operation that has just ended, `durationMs` long, as a client span in the active
+   * context (inside a job: a child of its `process` span). For calls reported after the fact, such as
+   * the provider adapter's `onResponse`. `failed` marks the span's status as an error. No-op when off.
+   */
+  recordSpan(name: string, durationMs: number, attributes: SpanAttributes, failed?: boolean): void;
   /** Exports every finished span now. */
   flush(): Promise<void>;
   /** Flushes, then stops tracing and unregisters the global OpenTelemetry providers. */
   shutdown(): Promise<void>;
 }
 
+export type SpanAttributes = Record<string, string | number | boolean>;
+
 const OFF: Tracing = {
   enabled: false,
   telemetry: undefined,
+  recordSpan: () => {},
   flush: async () => {},
   shutdown: async () => {},
 };
@@ -59,9 +68,20 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   api.context.setGlobalContextManager(new asyncHooks.AsyncLocalStorageContextManager().enable());
   api.propagation.setGlobalPropagator(new otelCore.W3CTraceContextPropagator());
   api.trace.setGlobalTracerProvider(provider);
+  const tracer = api.trace.getTracer('reelay');
   const tracing: Tracing = {
     enabled: true,
     telemetry: new bullmqOtel.BullMQOtel({ tracerName: 'reelay' }),
+    recordSpan(name, durationMs, attributes, failed = false) {
+      const end = Date.now();
+      const span = tracer.startSpan(name, {
+        kind: api.SpanKind.CLIENT,
+        startTime: end - Math.max(0, durationMs),
+        attributes,
+      });
+      if (failed) span.setStatus({ code: api.SpanStatusCode.ERROR });
+      span.end(end);
+    },
     flush: () => provider.forceFlush(),
     async shutdown() {
       if (current !== tracing) return;
