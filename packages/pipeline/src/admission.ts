@@ -14,6 +14,14 @@ export interface Admission {
    * Throws a ReelayError `budget_exceeded` when the generation must fail instead of waiting.
    */
   admit(record: GenerationRecord): Promise<AdmissionDecision>;
+  /**
+   * Right after the create call of an admitted run, or instead of it: `answered` (any reply, success
+   * or refusal), `unknown` (no reply: timeout, reset — it may still be on its way), or `not_sent` (the
+   * run stopped before sending). A rate limiter that dates requests by when they surely reached the
+   * provider needs it; every admitted run reports exactly once. Optional; must not throw for a
+   * generation it knows nothing about.
+   */
+  afterCreate?(record: GenerationRecord, outcome: 'answered' | 'unknown' | 'not_sent'): Promise<void>;
   /** The create definitely created nothing (the provider refused it): give back what admit took. */
   abandon(record: GenerationRecord): Promise<void>;
   /**
@@ -29,7 +37,11 @@ export interface Admission {
 }
 
 export type AdmissionDecision =
-  | { admitted: true }
+  /**
+   * `at`: the instant (ms, the admission's clock) whose budget periods the cost was reserved in;
+   * submit records it as the create's intent time. Absent: now.
+   */
+  | { admitted: true; at?: number }
   | { admitted: false; retryInMs: number; reason: 'rate' | 'in_flight' | 'budget' };
 
 export interface SettleOutcome {

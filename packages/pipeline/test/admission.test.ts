@@ -40,19 +40,42 @@ describe('RedisAdmission budgets', () => {
       budgetRecheckMs: 86_400_000,
       clock: () => now,
     });
-    expect(await admission.admit(await make())).toEqual({ admitted: true }); // $0.40
-    expect(await admission.admit(await make())).toEqual({ admitted: true }); // $0.80
+    expect(await admission.admit(await make())).toMatchObject({ admitted: true }); // $0.40
+    expect(await admission.admit(await make())).toMatchObject({ admitted: true }); // $0.80
     const third = await make();
     const wait = await admission.admit(third);
     expect(wait).toEqual({ admitted: false, reason: 'budget', retryInMs: 3_600_000 }); // until midnight UTC
     // Another tenant has its own budget.
-    expect(await admission.admit(await make('globex'))).toEqual({ admitted: true });
+    expect(await admission.admit(await make('globex'))).toMatchObject({ admitted: true });
     now = Date.UTC(2026, 2, 11, 0, 0, 1);
-    expect(await admission.admit(third)).toEqual({ admitted: true });
+    expect(await admission.admit(third)).toMatchObject({ admitted: true });
     const snapshot = await admission.snapshot();
     expect(snapshot.day).toBe('2026-03-11');
     expect(snapshot.tenants['acme']?.day).toEqual({ spentUsd: 0, reservedUsd: 0.4, limitUsd: 0.8 });
     expect(snapshot.tenants['acme']?.month.reservedUsd).toBeCloseTo(1.2);
+  });
+
+  it('reserves in the period the admission ends in when the day rolls over during it', async () => {
+    // A clock that crosses midnight between the reservation and the end of admission.
+    const ticks = [Date.UTC(2026, 2, 10, 23, 59, 59, 999), Date.UTC(2026, 2, 11, 0, 0, 0, 5)];
+    let now = ticks[0]!;
+    const { admission, make } = await setup({
+      budgets: { tenantDailyUsd: 0.4 },
+      budgetRecheckMs: 86_400_000,
+      clock: () => {
+        const t = now;
+        now = ticks[1]!;
+        return t;
+      },
+    });
+    const first = await make();
+    const decision = await admission.admit(first);
+    expect(decision).toEqual({ admitted: true, at: ticks[1] });
+    const snapshot = await admission.snapshot();
+    expect(snapshot.day).toBe('2026-03-11');
+    expect(snapshot.tenants['acme']?.day.reservedUsd).toBeCloseTo(0.4); // moved to the new day
+    // The new day's budget holds that one create only.
+    expect(await admission.admit(await make())).toMatchObject({ admitted: false, reason: 'budget' });
   });
 
   it('fails with budget_exceeded in fail mode, and for an estimate no budget could ever fit', async () => {
@@ -82,12 +105,12 @@ describe('RedisAdmission in-flight cap and learning', () => {
   it('refuses past the cap without holding a budget, and admits once a slot is settled', async () => {
     const { admission, make } = await setup({ maxInFlight: 1, inFlightRecheckMs: 50 });
     const first = await make();
-    expect(await admission.admit(first)).toEqual({ admitted: true });
+    expect(await admission.admit(first)).toMatchObject({ admitted: true });
     const second = await make();
     expect(await admission.admit(second)).toMatchObject({ admitted: false, reason: 'in_flight' });
     expect((await admission.snapshot()).global.day.reservedUsd).toBeCloseTo(0.4);
     await admission.settle(first, { status: 'failed', videoId: 'v', billedSeconds: 0 });
-    expect(await admission.admit(second)).toEqual({ admitted: true });
+    expect(await admission.admit(second)).toMatchObject({ admitted: true });
   });
 
   it('blocks creates for every replica when the provider answers 429 with retry-after', async () => {
@@ -103,5 +126,19 @@ describe('RedisAdmission in-flight cap and learning', () => {
     for (let i = 0; i < 50 && decision.admitted; i++) decision = await other.admit(await make());
     expect(decision).toMatchObject({ admitted: false, reason: 'rate' });
     if (!decision.admitted) expect(decision.retryInMs).toBeGreaterThan(1000);
+  });
+
+  it('keeps a create slot taken until the create is reported, and gives back one never sent', async () => {
+    const { admission, make } = await setup({ createLimit: 1, windowMs: 60_000, reserveHorizonMs: 0 });
+    const first = await make();
+    expect(await admission.admit(first)).toMatchObject({ admitted: true });
+    const second = await make();
+    expect(await admission.admit(second)).toMatchObject({ admitted: false, reason: 'rate' });
+    await admission.afterCreate(first, 'not_sent');
+    expect(await admission.admit(second)).toMatchObject({ admitted: true });
+    await admission.afterCreate(second, 'answered');
+    const third = await admission.admit(await make());
+    expect(third).toMatchObject({ admitted: false, reason: 'rate' });
+    if (!third.admitted) expect(third.retryInMs).toBeGreaterThan(50_000); // a window after the answer
   });
 });

@@ -13,11 +13,12 @@ export interface AdmissionOptions {
   /** The provider's sliding window, ms. Default 60000 (limits are per minute). */
   windowMs: number;
   /**
-   * Added to the window on our side, ms. Our log dates a request when it is admitted; the provider
-   * dates it when it arrives, after a network hop that varies. A request admitted exactly one window
-   * after the one it replaces could reach the provider a little sooner than that one did and be
-   * counted in the same window. Default 1% of the window, at least 20 ms (600 ms for a minute): more
-   * than the jitter of a hop to an API, and it costs at most that 1% of the quota.
+   * Reads: added to the window on our side, ms. The read log dates a request when it is admitted; the
+   * provider dates it when it arrives, after a hop that varies, so a read admitted exactly one window
+   * after another could be counted with it. Creates are dated by when they were answered instead (a
+   * time by which they surely arrived), so no margin is needed for them: it is only added after a
+   * create whose outcome is unknown (timeout, reset), which may still be in transit. Default 1% of
+   * the window, at least 20 ms (600 ms for a minute).
    */
   safetyMarginMs: number;
   /**
@@ -26,6 +27,13 @@ export interface AdmissionOptions {
    * pauses until a slot comes within reach. Longer holds more jobs asleep; shorter re-queues more.
    */
   reserveHorizonMs: number;
+  /**
+   * Longest from a create slot's time until its request reaches the provider, ms: the provider
+   * client's timeout plus slack for the steps before the send. Only matters for a worker that died
+   * between admission and reporting the create: its slot counts as used until slot time + this.
+   * Default 120000 (twice the provider client's default 60 s timeout).
+   */
+  createSendBoundMs: number;
   /** Generations submitted and not finished at the provider, all replicas together. Default 0 (none). */
   maxInFlight: number;
   /**
@@ -90,6 +98,7 @@ export function resolveAdmissionOptions(input: AdmissionOptionsInput = {}): Admi
     windowMs,
     safetyMarginMs: input.safetyMarginMs ?? Math.max(20, Math.round(windowMs * 0.01)),
     reserveHorizonMs: input.reserveHorizonMs ?? 1000,
+    createSendBoundMs: input.createSendBoundMs ?? 120_000,
     maxInFlight: input.maxInFlight ?? 0,
     leaseHoldMs: input.leaseHoldMs ?? 60_000,
     leaseDeadlineMs: input.leaseDeadlineMs ?? 35 * 60_000,

@@ -6,6 +6,7 @@ import {
   RateLog,
   ReelayError,
   SpendLedger,
+  budgetPeriods,
   pricePerSecond,
 } from '@reelay/core';
 import type { ProviderResponseInfo } from '@reelay/providers';
@@ -32,6 +33,8 @@ export class RedisAdmission implements Admission {
   private readonly leases: InFlightLeases;
   private readonly ledger: SpendLedger;
   private readonly onError: (error: unknown) => void;
+  /** Create slots admitted in this process and not yet reported (`afterCreate`), per generation round. */
+  private readonly pendingCreates = new Map<string, string>();
 
   constructor(
     redis: Redis,
@@ -54,52 +57,125 @@ export class RedisAdmission implements Admission {
     return round6(price * Number(seconds));
   }
 
+  /**
+   * Budget, lease, create slot — all or none. The cost is reserved in the budget periods of the
+   * instant admission ends (`at`, which submit records as the create's intent time): when a period
+   * rolled over while the lease and slot were taken (or slept to), the reservation is moved to the
+   * new period, against its limits, before the create may go.
+   */
   async admit(record: GenerationRecord): Promise<AdmissionDecision> {
     const o = this.options;
-    const round = record.attempts.resubmits;
+    let now = o.clock();
+    let budget = await this.reserveBudget(record, now);
+    if (!budget.reserved) return budget.refusal;
+    let budgetCreated = budget.created;
+    const held = await this.takeLeaseAndSlot(record);
+    if (held.refusal) {
+      if (budgetCreated) await this.ledger.release(record.id, record.attempts.resubmits);
+      return held.refusal;
+    }
+    for (;;) {
+      const at = o.clock();
+      if (samePeriods(o, now, at)) return { admitted: true, at };
+      now = at;
+      budget = await this.reserveBudget(record, now);
+      if (!budget.reserved) {
+        await this.undoLeaseAndSlot(record, held.leaseCreated);
+        if (budgetCreated) await this.ledger.release(record.id, record.attempts.resubmits);
+        return budget.refusal;
+      }
+      budgetCreated ||= budget.created;
+    }
+  }
+
+  /** Reserves the round's estimate in the periods of `now`; a refusal says how long to wait, or throws. */
+  private async reserveBudget(
+    record: GenerationRecord,
+    now: number,
+  ): Promise<{ reserved: true; created: boolean } | { reserved: false; refusal: AdmissionDecision }> {
+    const o = this.options;
     const estimate = this.estimateUsd(record);
-    const now = o.clock();
     const { scopes, endsAt } = scopesFor(o, record.tenant, now);
     const hopeless = scopes.find((s) => s.limitUsd > 0 && estimate > s.limitUsd);
     if (hopeless) throw overBudget(hopeless, estimate, 'the estimate alone exceeds this budget');
-
-    const budget = await this.ledger.reserve(record.id, round, record.tenant, estimate, scopes);
+    const budget = await this.ledger.reserve(
+      record.id,
+      record.attempts.resubmits,
+      record.tenant,
+      estimate,
+      scopes,
+    );
     if (!budget.reserved) {
       if (o.budgetMode === 'fail') throw overBudget(budget.over, estimate, 'budget exhausted');
       const rollover = (endsAt[budget.over.period] ?? now + o.budgetRecheckMs) - now;
       return {
-        admitted: false,
-        reason: 'budget',
-        retryInMs: Math.min(Math.max(1, rollover), o.budgetRecheckMs),
+        reserved: false,
+        refusal: {
+          admitted: false,
+          reason: 'budget',
+          retryInMs: Math.min(Math.max(1, rollover), o.budgetRecheckMs),
+        },
       };
     }
-    const undoBudget = () =>
-      budget.created ? this.ledger.release(record.id, round) : Promise.resolve(false);
+    if (budget.created) await this.store.update(record.id, { cost: { estimatedUsd: estimate } });
+    return { reserved: true, created: budget.created };
+  }
 
+  /** The in-flight lease, then a create slot (slept to); a refusal gives back the lease it took. */
+  private async takeLeaseAndSlot(
+    record: GenerationRecord,
+  ): Promise<{ refusal?: AdmissionDecision; leaseCreated: boolean }> {
+    const o = this.options;
     let leaseCreated = false;
     if (o.maxInFlight > 0) {
       const lease = await this.leases.take(record.id, o.maxInFlight, o.leaseHoldMs, o.leaseDeadlineMs);
       if (!lease.taken) {
-        await undoBudget();
-        return {
-          admitted: false,
-          reason: 'in_flight',
-          retryInMs: Math.min(lease.hintMs, o.inFlightRecheckMs),
-        };
+        const retryInMs = Math.min(lease.hintMs, o.inFlightRecheckMs);
+        return { refusal: { admitted: false, reason: 'in_flight', retryInMs }, leaseCreated };
       }
       leaseCreated = lease.created;
     }
-
-    if (budget.created) await this.store.update(record.id, { cost: { estimatedUsd: estimate } });
     if (o.createLimit > 0) {
-      const refused = await this.slot('create', o.createLimit);
-      if (refused) {
+      const slot = await this.rate.acquireToSend(
+        'create',
+        o.createLimit,
+        o.windowMs,
+        o.reserveHorizonMs,
+        o.createSendBoundMs,
+      );
+      if (!slot.admitted) {
         if (leaseCreated) await this.leases.release(record.id);
-        await undoBudget();
-        return refused;
+        return {
+          refusal: { admitted: false, reason: 'rate', retryInMs: slot.retryInMs },
+          leaseCreated: false,
+        };
       }
+      // A slot of an earlier run of this round that never reported is left to count until its send
+      // bound: it may be a run still sending (its lock lapsed), so giving it back could undercount.
+      this.pendingCreates.set(createKey(record), slot.slot);
+      // Sent late is safe (the entry is dated when the create is answered); early is not: +1 ms
+      // against a timer firing on the millisecond before its due time.
+      if (slot.waitMs > 0) await sleep(slot.waitMs + 1);
     }
-    return { admitted: true };
+    return { leaseCreated };
+  }
+
+  private async undoLeaseAndSlot(record: GenerationRecord, leaseCreated: boolean): Promise<void> {
+    await this.afterCreate(record, 'not_sent');
+    if (leaseCreated) await this.leases.release(record.id);
+  }
+
+  async afterCreate(record: GenerationRecord, outcome: 'answered' | 'unknown' | 'not_sent'): Promise<void> {
+    const key = createKey(record);
+    const slot = this.pendingCreates.get(key);
+    if (!slot) return;
+    this.pendingCreates.delete(key);
+    const o = this.options;
+    if (outcome === 'not_sent') await this.rate.release('create', slot);
+    else {
+      const inTransit = outcome === 'unknown' ? o.safetyMarginMs : 0;
+      await this.rate.sent('create', slot, o.windowMs, o.createSendBoundMs, inTransit);
+    }
   }
 
   async abandon(record: GenerationRecord): Promise<void> {
@@ -129,13 +205,12 @@ export class RedisAdmission implements Admission {
   }
 
   /**
-   * Takes a rate slot and sleeps to it; returns the refusal, or undefined once the request may go.
-   * This is the last step before the request is sent, so nothing slow sits between the slot and the
-   * send. A sleep that overslept (a stalled event loop) by more than half the safety margin gives its
+   * Reads: takes a slot of the admission-dated log and sleeps to it; returns the refusal, or
+   * undefined once the request may go. The stages call it right before the read. A sleep that overslept (a stalled event loop) by more than half the safety margin gives its
    * slot back and takes a new one: sent that late, it could land in the same provider window as the
    * request that was scheduled one window after it.
    */
-  private async slot(kind: 'create' | 'read', limit: number): Promise<AdmissionDecision | undefined> {
+  private async slot(kind: 'read', limit: number): Promise<AdmissionDecision | undefined> {
     const o = this.options;
     for (;;) {
       const slot = await this.rate.acquire(kind, limit, o.windowMs + o.safetyMarginMs, o.reserveHorizonMs);
@@ -171,6 +246,16 @@ function overBudget(
       details: { scope: scope.scope, period: scope.period, limitUsd: scope.limitUsd, estimateUsd },
     },
   );
+}
+
+function samePeriods(o: AdmissionOptions, a: number, b: number): boolean {
+  const x = budgetPeriods(a, o.dayMs);
+  const y = budgetPeriods(b, o.dayMs);
+  return x.day.id === y.day.id && x.month.id === y.month.id;
+}
+
+function createKey(record: GenerationRecord): string {
+  return `${record.id}:${record.attempts.resubmits}`;
 }
 
 function round6(usd: number): number {

@@ -51,42 +51,63 @@ async function submitOnce(
     if (found) return recordVideo(ctx, record, found, round);
   }
 
-  throwIfNotAdmitted(await ctx.admission.admit(record));
-  const now = Date.now();
-  const marked = await ctx.store.update(
-    generationId,
-    { timings: { submitIntentAt: now }, attempts: { submit: record.attempts.submit + 1 } },
-    { status: 'submitting', from: ['queued', 'submitting'] },
-  );
-  if (!marked.applied) {
-    await ctx.admission.abandon(record); // cancelled meanwhile
-    return;
-  }
-
-  // Fence: a run whose lock lapsed (its event loop stalled past the lock duration) may have been
-  // handed to another worker; only the holder of a live lock may pay for a create. Extending the
-  // lock right before sending both checks ownership and covers the create's duration.
-  if (job && token && (await job.extendLock(token, lockMs)) !== 1) {
-    throw new ReelayError('transient', 'lost the submit lock before creating; another run owns it', {
-      retryable: true,
-    });
-  }
+  const decision = await ctx.admission.admit(record);
+  throwIfNotAdmitted(decision);
+  // Every admitted run tells the admission whether and how its create went out, exactly once.
+  let reported = false;
+  const report = async (outcome: 'answered' | 'unknown' | 'not_sent') => {
+    if (reported) return;
+    reported = true;
+    try {
+      await ctx.admission.afterCreate?.(record, outcome);
+    } catch (err) {
+      // Never turn a paid create into a failure; the slot then counts until its send bound.
+      ctx.logger.warn({ generationId, err }, 'could not report the create to the rate limiter');
+    }
+  };
   let video: ProviderVideo;
   try {
-    video = await ctx.provider.create(record.request, { idempotencyKey: jobIdFor(generationId, round) });
-  } catch (error) {
-    const err = ctx.provider.classifyError(error);
-    // A definite refusal (429, 4xx) created nothing, so the next attempt need not reconcile. When the
-    // outcome is unknown (reset, timeout, 5xx) the intent stays: the create may have landed.
-    if (!err.outcomeUnknown) {
-      await ctx.admission.abandon(record);
-      await ctx.store.update(
-        generationId,
-        { timings: { submitIntentAt: 0 } },
-        { status: 'queued', from: ['submitting'] },
-      );
+    // The intent is dated at the admission's instant: its cost was reserved in that instant's periods.
+    const now = (decision.admitted ? decision.at : undefined) ?? Date.now();
+    const marked = await ctx.store.update(
+      generationId,
+      { timings: { submitIntentAt: now }, attempts: { submit: record.attempts.submit + 1 } },
+      { status: 'submitting', from: ['queued', 'submitting'] },
+    );
+    if (!marked.applied) {
+      await report('not_sent');
+      await ctx.admission.abandon(record); // cancelled meanwhile
+      return;
     }
-    throw err;
+
+    // Fence: a run whose lock lapsed (its event loop stalled past the lock duration) may have been
+    // handed to another worker; only the holder of a live lock may pay for a create. Extending the
+    // lock right before sending both checks ownership and covers the create's duration.
+    if (job && token && (await job.extendLock(token, lockMs)) !== 1) {
+      throw new ReelayError('transient', 'lost the submit lock before creating; another run owns it', {
+        retryable: true,
+      });
+    }
+    try {
+      video = await ctx.provider.create(record.request, { idempotencyKey: jobIdFor(generationId, round) });
+    } catch (error) {
+      const err = ctx.provider.classifyError(error);
+      await report(err.outcomeUnknown ? 'unknown' : 'answered');
+      // A definite refusal (429, 4xx) created nothing, so the next attempt need not reconcile. When the
+      // outcome is unknown (reset, timeout, 5xx) the intent stays: the create may have landed.
+      if (!err.outcomeUnknown) {
+        await ctx.admission.abandon(record);
+        await ctx.store.update(
+          generationId,
+          { timings: { submitIntentAt: 0 } },
+          { status: 'queued', from: ['submitting'] },
+        );
+      }
+      throw err;
+    }
+    await report('answered');
+  } finally {
+    await report('not_sent'); // left before the create was sent (an error above): nothing went out
   }
   // TEST-ONLY fault hook (faults.ts, REELAY_FAULT_CRASH_AFTER_CREATE, off by default): die between the
   // paid create and the record write, the window the ledger and reconciliation exist for.
