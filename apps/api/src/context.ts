@@ -1,11 +1,12 @@
 import {
   GenerationStore,
   type Logger,
+  ReelayError,
   type StageQueues,
   createRedisConnection,
   createStageQueues,
 } from '@reelay/core';
-import { Reelay } from '@reelay/client';
+import { type Moderate, Reelay } from '@reelay/client';
 import { createOpenAIProvider } from '@reelay/providers';
 import { type ObjectStore, createObjectStore } from '@reelay/storage';
 import type { Redis } from 'ioredis';
@@ -26,6 +27,27 @@ export interface ApiContext {
   queues: StageQueues;
   /** Closes what the producer API opened (the client; the object store, if one was made). */
   closeProducer: () => Promise<void>;
+}
+
+/**
+ * The provider adapter's moderation check (`moderations.create`) as the client's `moderate` hook: the
+ * client runs it on every create before anything is enqueued. It needs a real key: moderation with
+ * a placeholder would fail every create.
+ */
+function moderationFor(env: ApiEnv): Moderate {
+  if (env.OPENAI_API_KEY === undefined) {
+    throw new ReelayError(
+      'config_invalid',
+      'REELAY_MODERATION=on needs OPENAI_API_KEY (the key moderation calls are made with)',
+      { param: 'OPENAI_API_KEY' },
+    );
+  }
+  const provider = createOpenAIProvider({
+    apiKey: env.OPENAI_API_KEY,
+    baseURL: env.OPENAI_BASE_URL,
+    ...(env.REELAY_MODERATION_MODEL !== undefined ? { moderationModel: env.REELAY_MODERATION_MODEL } : {}),
+  });
+  return (prompt) => provider.moderate(prompt);
 }
 
 /** Throws `config_invalid` (from the adapter) when the webhook secret is not a usable whsec_ secret. */
@@ -52,7 +74,11 @@ export function buildApiContext(env: ApiEnv, logger: Logger): ApiContext {
           redis,
           prefix: env.REELAY_PREFIX,
         };
-  const client = new Reelay({ redis, prefix: env.REELAY_PREFIX });
+  const client = new Reelay({
+    redis,
+    prefix: env.REELAY_PREFIX,
+    ...(env.REELAY_MODERATION === 'on' ? { moderate: moderationFor(env) } : {}),
+  });
   let store: ObjectStore | undefined;
   const producer: ProducerDeps = {
     client,

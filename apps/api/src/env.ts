@@ -55,6 +55,14 @@ export const apiEnvSchema = z.object({
     max: 16 * 1024 * 1024,
     default: DEFAULT_BODY_LIMIT_BYTES,
   }),
+  /**
+   * `on`: every create's prompt goes through the provider's `moderations.create` (at
+   * `OPENAI_BASE_URL`, with `OPENAI_API_KEY`) before anything is enqueued; flagged → 422
+   * `content_policy` with the categories; moderation unreachable → 503, nothing enqueued. Default off.
+   */
+  REELAY_MODERATION: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  /** The moderation model (the provider adapter's default when unset). */
+  REELAY_MODERATION_MODEL: z.string().min(1).optional(),
   /** Where the workers store videos (as theirs): S3 content is served as a redirect to a presigned URL. */
   REELAY_STORAGE_URL: z.string().min(1).default('file://./data/videos'),
   /** On SIGTERM, how long in-flight requests may finish before the process exits anyway, ms. */

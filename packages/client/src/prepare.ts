@@ -80,10 +80,31 @@ export function prepareCreate(
   return { items, mapping: mapped.mapping, prompt: request.prompt };
 }
 
-/** Injected moderation, before anything is enqueued: flagged → content_policy with the categories. */
+/**
+ * Injected moderation, before anything is enqueued: flagged → content_policy with the categories.
+ * A moderation call that fails fails the create (nothing enqueued): with moderation on, nothing goes
+ * to the video endpoint unchecked. Its error keeps the cause's code and retryability (a provider
+ * `transient` or `rate_limited` may be retried) and says `details.stage: 'moderation'`.
+ */
 export async function moderateOrThrow(opts: ResolvedClientOptions, prompt: string): Promise<void> {
   if (!opts.moderate) return;
-  const verdict = await opts.moderate(prompt);
+  let verdict: Awaited<ReturnType<NonNullable<ResolvedClientOptions['moderate']>>>;
+  try {
+    verdict = await opts.moderate(prompt);
+  } catch (error) {
+    const cause = error instanceof ReelayError ? error : undefined;
+    throw new ReelayError(
+      cause?.code ?? 'transient',
+      `moderation check failed (${cause?.message ?? 'moderation call threw'}); nothing was enqueued`,
+      {
+        param: 'prompt',
+        retryable: cause?.retryable ?? true,
+        ...(cause?.retryAfterMs !== undefined ? { retryAfterMs: cause.retryAfterMs } : {}),
+        details: { stage: 'moderation' },
+        cause: error,
+      },
+    );
+  }
   if (verdict.flagged) {
     throw new ReelayError(
       'content_policy',

@@ -1,3 +1,4 @@
+import { ReelayError } from '@reelay/core';
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reelay } from '../src/index.ts';
@@ -182,6 +183,31 @@ describe('moderation', () => {
     expect(await submitQueue(client).count()).toBe(0);
     await client.generations.create({ prompt: 'a calm lake' });
     expect(seen).toEqual(['gore everywhere', 'a calm lake']);
+  });
+
+  it('a failing moderation call fails the create with its cause, and nothing is enqueued', async () => {
+    const client = fx.client({
+      moderate: async () => {
+        throw new ReelayError('transient', 'moderation endpoint answered 503', { retryable: true });
+      },
+    });
+    await expect(client.generations.create({ prompt: 'a calm lake' })).rejects.toMatchObject({
+      code: 'transient',
+      retryable: true,
+      param: 'prompt',
+      details: { stage: 'moderation' },
+      message: expect.stringMatching(
+        /moderation check failed \(moderation endpoint answered 503\).*nothing was enqueued/,
+      ),
+    });
+    const many = await client.generations.createMany([
+      { params: { prompt: 'a' } },
+      { params: { prompt: 'b' } },
+    ]);
+    expect(many.failed).toBe(2);
+    expect(many.results[0]).toMatchObject({ ok: false, error: { details: { stage: 'moderation' } } });
+    expect((await client.generations.list()).data).toHaveLength(0);
+    expect(await submitQueue(client).count()).toBe(0);
   });
 });
 

@@ -45,6 +45,9 @@ const COMMON_ERRORS = {
   '401': errorResponse('Missing or unknown API key (`unauthorized`).'),
   '429': errorResponse('Per-key request limit (`rate_limited`); see the `retry-after` header.'),
 };
+const moderationUnavailable = errorResponse(
+  'Moderation is on and could not be checked (`moderation_unavailable`): nothing was enqueued; retry later.',
+);
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const notFound = errorResponse('No such id for this key (another tenant’s ids are 404 too).');
 const bodyErrors = {
@@ -87,7 +90,8 @@ export function buildOpenApiDocument(serverUrl?: string): Json {
         },
         ...bodyErrors,
         '409': errorResponse('Idempotency key reused with other parameters (`conflict`).'),
-        '422': errorResponse('Refused by moderation (`content_policy`).'),
+        '422': errorResponse('Refused by moderation (`content_policy`, with its `categories`).'),
+        '503': moderationUnavailable,
         ...COMMON_ERRORS,
       },
     },
@@ -134,6 +138,8 @@ export function buildOpenApiDocument(serverUrl?: string): Json {
       responses: {
         '201': { description: 'Created.', content: json(ref('Campaign')) },
         ...bodyErrors,
+        '422': errorResponse('Refused by moderation (`content_policy`, with its `categories`).'),
+        '503': moderationUnavailable,
         ...COMMON_ERRORS,
       },
     },

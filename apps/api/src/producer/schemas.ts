@@ -124,7 +124,15 @@ const generationSchema = z
 
 export const responseSchemas = {
   error: z.strictObject({
-    error: z.strictObject({ code: z.string(), message: z.string(), param: z.string().nullable() }),
+    error: z.strictObject({
+      code: z.string(),
+      message: z.string(),
+      param: z.string().nullable(),
+      categories: z
+        .array(z.string())
+        .optional()
+        .describe('`content_policy` only: the moderation categories the prompt was flagged for.'),
+    }),
   }),
   generation: generationSchema,
   created: z.object({
