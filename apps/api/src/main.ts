@@ -2,6 +2,7 @@ import {
   closeStageQueues,
   createLogger,
   createMetrics,
+  runHttpService,
   startTracing,
   tracingOptionsFromEnv,
 } from '@reelay/core';
@@ -38,24 +39,26 @@ async function main(): Promise<void> {
   const metrics = createMetrics({ queues });
   registerHttpMetrics(app, metrics);
   registerMetricsRoute(app, metrics);
-  let address: string;
-  try {
-    address = await app.listen({ port: env.REELAY_API_PORT, host: env.REELAY_API_HOST });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'the port is in use' : (error as Error).message;
-    console.error(
-      `reelay-api: cannot listen on ${env.REELAY_API_HOST}:${env.REELAY_API_PORT} (REELAY_API_HOST, REELAY_API_PORT): ${why}`,
-    );
-    await closeProducer();
-    await closeStageQueues(queues);
-    redis.disconnect();
-    process.exit(1);
-  }
-  // The one line scripts and the CLI wait for. A wildcard bind is reached on loopback locally.
-  const url = new URL(address);
-  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
-  process.stdout.write(`${JSON.stringify({ event: 'listening', url: url.origin })}\n`);
+  const url = await runHttpService({
+    name: 'api',
+    logger,
+    bind: {
+      host: env.REELAY_API_HOST,
+      port: env.REELAY_API_PORT,
+      hostVariable: 'REELAY_API_HOST',
+      portVariable: 'REELAY_API_PORT',
+    },
+    listen: () => app.listen({ port: env.REELAY_API_PORT, host: env.REELAY_API_HOST }),
+    async close() {
+      await app.close();
+      await closeProducer();
+      await closeStageQueues(queues);
+      redis.disconnect();
+      // Spans of the last requests are still batched: export them before exiting.
+      await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush traces'));
+    },
+    shutdownTimeoutMs: env.REELAY_SHUTDOWN_TIMEOUT_MS,
+  });
   logger.info(
     {
       url: url.origin,
@@ -66,36 +69,9 @@ async function main(): Promise<void> {
     },
     deps.webhook ? 'api ready' : 'api ready; provider webhooks answer 503 until OPENAI_WEBHOOK_SECRET is set',
   );
-
   if (env.REELAY_API_KEYS.length === 0) {
     logger.warn('no REELAY_API_KEYS configured: every /v1 request answers 401');
   }
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(
-      { signal, timeoutMs: env.REELAY_SHUTDOWN_TIMEOUT_MS },
-      'shutting down: finishing in-flight requests',
-    );
-    const timer = setTimeout(() => {
-      logger.warn('in-flight requests did not finish in time; exiting anyway');
-      logger.flush();
-      process.exit(1);
-    }, env.REELAY_SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    await app.close();
-    await closeProducer();
-    await closeStageQueues(queues);
-    redis.disconnect();
-    await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush traces'));
-    logger.info('api stopped');
-    logger.flush();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 await main();

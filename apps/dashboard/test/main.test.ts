@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type RedisFixture, startRedis } from '@reelay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +42,30 @@ describe('reelay-dashboard refuses to run unprotected', () => {
     expect(code).toBe(2);
     expect(output).toContain('entry 1 (carol): role must be one of admin, readonly');
     expect(output).not.toContain(secretish);
+  });
+});
+
+describe('reelay-dashboard cannot start', () => {
+  it('exits 1 on a port already taken, naming the variables', async () => {
+    const holder = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const { code, output } = await runDashboardToExit({
+        ...env,
+        REELAY_DASHBOARD_INSECURE: 'true',
+        REELAY_DASHBOARD_HOST: '127.0.0.1',
+        REELAY_DASHBOARD_PORT: String(port),
+      });
+      expect(code).toBe(1);
+      expect(output).toContain(
+        `reelay-dashboard: cannot listen on 127.0.0.1:${port} (REELAY_DASHBOARD_HOST, REELAY_DASHBOARD_PORT): the port is in use`,
+      );
+      expect(output).not.toContain('"event":"listening"');
+    } finally {
+      holder.close();
+    }
   });
 });
 

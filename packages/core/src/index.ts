@@ -74,6 +74,8 @@ export type { WaitOptions } from './producer/waiter.ts';
 export { cancelGeneration } from './producer/cancel.ts';
 export type { CancelContext } from './producer/cancel.ts';
 export { pooledGenerationId } from './producer/id-pool.ts';
+export { runHttpService } from './service.ts';
+export type { HttpServiceOptions } from './service.ts';
 export { processTelemetry, startTracing } from './telemetry/tracing.ts';
 export type { SpanAttributes, Tracing } from './telemetry/tracing.ts';
 export {
