@@ -127,34 +127,31 @@ export function createScrapeGauges(registry: Registry, sources: ScrapeSources): 
         this.set((await read()).inFlight);
       },
     });
-    new Gauge({
-      name: 'reelay_spend_usd',
-      help: 'Spent plus reserved in the current period, USD (scope=tenant: the highest tenant)',
-      labelNames: ['scope', 'period'] as const,
-      registers,
-      async collect() {
-        const s = await read();
-        const tenants = Object.values(s.tenants);
-        for (const period of ['day', 'month'] as const) {
-          this.set({ scope: 'global', period }, committed(s.global[period]));
-          this.set({ scope: 'tenant', period }, Math.max(0, ...tenants.map((t) => committed(t[period]))));
-        }
-      },
-    });
-    new Gauge({
-      name: 'reelay_budget_usd',
-      help: 'Budget of the current period, USD; 0 = none (scope=tenant: the highest tenant budget)',
-      labelNames: ['scope', 'period'] as const,
-      registers,
-      async collect() {
-        const s = await read();
-        const tenants = Object.values(s.tenants);
-        for (const period of ['day', 'month'] as const) {
-          this.set({ scope: 'global', period }, s.global[period].limitUsd);
-          this.set({ scope: 'tenant', period }, Math.max(0, ...tenants.map((t) => t[period].limitUsd)));
-        }
-      },
-    });
+    const perScope = (name: string, help: string, pick: (line: SpendLineReading) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['scope', 'period'] as const,
+        registers,
+        async collect() {
+          const s = await read();
+          const tenants = Object.values(s.tenants);
+          for (const period of ['day', 'month'] as const) {
+            this.set({ scope: 'global', period }, pick(s.global[period]));
+            this.set({ scope: 'tenant', period }, Math.max(0, ...tenants.map((t) => pick(t[period]))));
+          }
+        },
+      });
+    perScope(
+      'reelay_spend_usd',
+      'Spent plus reserved in the current period, USD (scope=tenant: the highest tenant)',
+      committed,
+    );
+    perScope(
+      'reelay_budget_usd',
+      'Budget of the current period, USD; 0 = none (scope=tenant: the highest tenant budget)',
+      (line) => line.limitUsd,
+    );
   }
 }
 
