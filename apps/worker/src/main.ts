@@ -47,7 +47,9 @@ async function main(): Promise<void> {
           maxAgeMs: env.REELAY_CALLBACK_MAX_AGE_MS,
         })
       : undefined;
-  const workers = startStageWorkers(ctx, redis, stages, {
+  // A process that can sign callbacks also delivers them: without a notify worker, a generation with
+  // a callback URL would wait in `notifying` forever (found by the chaos suite, chaos/test/security.test.ts).
+  const workers = startStageWorkers(ctx, redis, notify ? [...stages, 'notify'] : stages, {
     sweepIntervalMs: env.REELAY_SWEEP_INTERVAL_MS,
     ...(notify ? { notify } : {}),
     onStageEnd: (report) => {
