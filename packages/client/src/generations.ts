@@ -8,6 +8,7 @@ import {
   enqueuePrepared,
   serializeError,
   waitForGeneration,
+  waitForGenerations,
 } from '@reelay/core';
 import type { Redis } from 'ioredis';
 import type { ResolvedClientOptions } from './client-options.ts';
@@ -27,6 +28,8 @@ import type {
   GenerationPage,
   GenerationsResource,
   WaitForCompletionOptions,
+  WaitForManyOptions,
+  WaitForManyResult,
 } from './types.ts';
 
 export interface ClientInternals {
@@ -184,6 +187,14 @@ export class Generations implements GenerationsResource {
       ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       ...(options.onStatus !== undefined ? { onStatus: options.onStatus } : {}),
+    });
+  }
+
+  waitForMany(ids: readonly string[], options: WaitForManyOptions = {}): Promise<WaitForManyResult> {
+    return waitForGenerations(this.c.store, this.c.redis, ids, {
+      ...(options.timeout !== undefined ? { timeoutMs: options.timeout } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.onEnded !== undefined ? { onEnded: options.onEnded } : {}),
     });
   }
 }

@@ -35,4 +35,6 @@ export type {
   RequestMapping,
   Resolution,
   WaitForCompletionOptions,
+  WaitForManyOptions,
+  WaitForManyResult,
 } from './types.ts';

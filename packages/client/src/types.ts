@@ -129,6 +129,21 @@ export interface WaitForCompletionOptions {
   onStatus?: (generation: Generation) => void;
 }
 
+export interface WaitForManyOptions {
+  /** Milliseconds; then resolves with what had not ended in `pending`. Default: none. */
+  timeout?: number;
+  signal?: AbortSignal;
+  /** Each time one ends, with the counts so far (`failed`: ended other than completed). */
+  onEnded?: (generation: Generation, counts: { total: number; ended: number; failed: number }) => void;
+}
+
+export interface WaitForManyResult {
+  /** The ended generations (completed, failed or cancelled), by id. */
+  ended: Map<string, Generation>;
+  /** Ids not ended when the timeout came, with their last record (null if it was never found). */
+  pending: Map<string, Generation | null>;
+}
+
 /** Injected moderation (the API passes the provider adapter's `moderate`); core never imports providers. */
 export type Moderate = (input: string) => Promise<{ flagged: boolean; categories: string[] }>;
 
@@ -215,6 +230,8 @@ export interface GenerationsResource {
   /** Throws ReelayError('not_found') or, when already terminal, ReelayError('invalid_request'). */
   cancel(id: string): Promise<Generation>;
   waitForCompletion(id: string, options?: WaitForCompletionOptions): Promise<Generation>;
+  /** Waits for many on one set of queue-event streams (a batch), not one set per generation. */
+  waitForMany(ids: readonly string[], options?: WaitForManyOptions): Promise<WaitForManyResult>;
 }
 
 export interface CampaignsResource {

@@ -346,6 +346,27 @@ describe('waitForCompletion', () => {
     expect(statuses).toEqual(['queued', 'cancelled']);
   });
 
+  it('waitForMany: many on one set of event streams; the timeout lists what had not ended', async () => {
+    const client = fx.client();
+    const made = await client.generations.createMany(
+      ['a', 'b', 'c'].map((prompt) => ({ params: { prompt } })),
+    );
+    const ids = made.results.flatMap((r) => (r.ok ? r.data.map((d) => d.id) : []));
+    const counts: number[] = [];
+    const waiting = client.generations.waitForMany([ids[0]!, ids[1]!, ids[0]!], {
+      onEnded: (_, c) => counts.push(c.ended),
+    });
+    await client.generations.cancel(ids[0]!);
+    await client.generations.cancel(ids[1]!);
+    const done = await waiting;
+    expect([...done.ended.values()].map((g) => g.status)).toEqual(['cancelled', 'cancelled']);
+    expect(done.pending.size).toBe(0);
+    expect(counts).toEqual([1, 2]);
+    const timedOut = await client.generations.waitForMany([ids[2]!], { timeout: 300 });
+    expect(timedOut.ended.size).toBe(0);
+    expect(timedOut.pending.get(ids[2]!)?.status).toBe('queued');
+  });
+
   it('honours timeout and abort', async () => {
     const client = fx.client();
     const { data } = await client.generations.create({ prompt: 'a fox' });

@@ -71,6 +71,8 @@ export {
 export type { EnqueueOptions, EnqueueResult, PreparedEnqueue } from './producer/enqueue.ts';
 export { waitForGeneration } from './producer/waiter.ts';
 export type { WaitOptions } from './producer/waiter.ts';
+export { waitForGenerations } from './producer/wait-many.ts';
+export type { WaitManyCounts, WaitManyOptions, WaitManyResult } from './producer/wait-many.ts';
 export { cancelGeneration } from './producer/cancel.ts';
 export type { CancelContext } from './producer/cancel.ts';
 export { pooledGenerationId } from './producer/id-pool.ts';

@@ -6,11 +6,14 @@ export class ProgressBar {
   private readonly total: number;
   private readonly started = performance.now();
   private readonly tty: boolean;
+  /** What the second count is: `rejected` while enqueueing, `failed` while waiting. */
+  private readonly failedLabel: string;
   private last = '';
 
-  constructor(total: number, tty = Boolean(process.stderr.isTTY)) {
+  constructor(total: number, tty = Boolean(process.stderr.isTTY), failedLabel = 'rejected') {
     this.total = total;
     this.tty = tty;
+    this.failedLabel = failedLabel;
   }
 
   line(done: number, failed: number): string {
@@ -20,7 +23,7 @@ export class ProgressBar {
     const width = 24;
     const filled = this.total > 0 ? Math.round((done / this.total) * width) : width;
     const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
-    return `[${bar}] ${done}/${this.total} (${failed} rejected) ${rate.toFixed(0)}/s ETA ${eta.toFixed(1)}s`;
+    return `[${bar}] ${done}/${this.total} (${failed} ${this.failedLabel}) ${rate.toFixed(0)}/s ETA ${eta.toFixed(1)}s`;
   }
 
   update(done: number, failed: number): void {
