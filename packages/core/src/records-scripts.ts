@@ -7,7 +7,7 @@
  * create
  * KEYS[1] record hash, KEYS[2] index of all records (zset), KEYS[3] index of status `queued` (zset),
  * KEYS[4] tenant index (zset)
- * ARGV[1] createdAt ms, ARGV[2] request fingerprint, ARGV[3..] field, value pairs
+ * ARGV[1] createdAt ms, ARGV[2] request fingerprint, ARGV[3] generation id, ARGV[4..] field, value pairs
  * Returns {1} when created; {0, existing fingerprint, existing status} when the id already exists
  * (an idempotent re-enqueue). Events: none.
  */
@@ -16,10 +16,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   local cur = redis.call('HMGET', KEYS[1], 'fingerprint', 'status')
   return {0, cur[1] or '', cur[2] or ''}
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('ZADD', KEYS[2], ARGV[1], redis.call('HGET', KEYS[1], 'id'))
-redis.call('ZADD', KEYS[3], ARGV[1], redis.call('HGET', KEYS[1], 'id'))
-redis.call('ZADD', KEYS[4], ARGV[1], redis.call('HGET', KEYS[1], 'id'))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[1], ARGV[3])
 return {1}
 `;
 
@@ -47,13 +47,14 @@ elseif guard ~= '*' then
 end
 local ndel = tonumber(ARGV[5])
 if ndel > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 6, 5 + ndel)) end
-redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
-if #ARGV >= 6 + ndel then redis.call('HSET', KEYS[1], unpack(ARGV, 6 + ndel)) end
+-- One HSET for updatedAt, the status and every field (unpack of an empty range adds nothing).
 local new = ARGV[2]
 if new ~= '' and new ~= status then
-  redis.call('HSET', KEYS[1], 'status', new)
+  redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4], 'status', new, unpack(ARGV, 6 + ndel))
   redis.call('ZREM', ARGV[1] .. status, cur[3])
   redis.call('ZADD', ARGV[1] .. new, cur[2], cur[3])
+else
+  redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4], unpack(ARGV, 6 + ndel))
 end
 return {1, status}
 `;

@@ -158,6 +158,7 @@ export class GenerationStore {
       this.tenantIndex(input.tenant),
       createdAt,
       fingerprint,
+      input.id,
       ...Object.entries(fields).flat(),
     ];
     return { fingerprint, argv };
