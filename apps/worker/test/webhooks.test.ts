@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@reelay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, createHarness } from './harness.ts';
 
@@ -56,12 +57,18 @@ describe('provider webhooks', () => {
       expect(record.status).toBe('completed');
       expect(record.attempts.download).toBe(1);
     }
-    const stats = await h.sim.stats<{
-      webhooksDelivered: number;
-      contentRequests: number;
-      retrieveRequests: number;
-    }>();
-    // Every event was delivered at least twice, yet each video was downloaded once.
+    type Stats = { webhooksDelivered: number; contentRequests: number; retrieveRequests: number };
+    // Every event is delivered at least twice, yet each video was downloaded once. A duplicate is sent
+    // a while after the first delivery, so the last ones may still be on their way when the videos
+    // are stored: wait for them rather than read the count once.
+    const harness = h;
+    const stats = await waitFor(
+      async () => {
+        const s = await harness.sim.stats<Stats>();
+        return s.webhooksDelivered >= 20 ? s : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(stats.webhooksDelivered).toBeGreaterThanOrEqual(20);
     expect(stats.contentRequests).toBe(10);
     // Webhooks promote the one scheduled poll: about one retrieve per video, not a polling loop.

@@ -2,6 +2,7 @@ import { type GenerationRecord, ReelayError, type Stage, isTerminal, jobIdFor } 
 import { DelayedError, type Job, RateLimitError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineContext } from './context.ts';
+import { type StageSummary, isStageSummary } from './stage-summary.ts';
 import type { NotifyProcessor } from './notify/stage.ts';
 import { processDownload } from './stages/download.ts';
 import { processPoll } from './stages/poll.ts';
@@ -80,8 +81,10 @@ export function startStageWorkers(
       const startedAt = Date.now();
       try {
         const result = await run(job, token);
-        void reportEnd(ctx, job, stage, 'completed', startedAt, options.onStageEnd);
-        return result;
+        // A summary is for the report only: BullMQ would store it as the job's return value.
+        const summary = isStageSummary(result) ? result : undefined;
+        void reportEnd(ctx, job, stage, 'completed', startedAt, options.onStageEnd, summary);
+        return summary ? undefined : result;
       } catch (error) {
         // These are control flow (the job moved itself back to delayed or waiting, or the queue is
         // rate limited), not failures; none emits a worker event, so they are seen here.
@@ -150,6 +153,7 @@ async function reportEnd(
   outcome: StageEndReport['outcome'],
   startedAt: number,
   onStageEnd: StageWorkerOptions['onStageEnd'],
+  summary?: StageSummary,
 ): Promise<void> {
   const durationMs = Date.now() - startedAt;
   // Read before the first await: BullMQ counts the attempt as soon as the processor has thrown.
@@ -171,13 +175,18 @@ async function reportEnd(
       );
       return;
     }
-    const record = data.generationId ? await ctx.store.get(data.generationId) : null;
+    const record = summary
+      ? summary.record
+      : data.generationId
+        ? await ctx.store.get(data.generationId)
+        : null;
     // Notify runs after the terminal status; a record written terminal during this job was moved there by it.
-    const finished =
-      stage !== 'notify' &&
-      record !== null &&
-      isTerminal(record.status) &&
-      record.timings.updatedAt >= startedAt;
+    const finished = summary
+      ? summary.finished
+      : stage !== 'notify' &&
+        record !== null &&
+        isTerminal(record.status) &&
+        record.timings.updatedAt >= startedAt;
     onStageEnd?.({ stage, outcome, seconds: durationMs / 1000, record: record ?? undefined, finished });
     ctx.logger.info(
       {

@@ -3,6 +3,7 @@ import type { Job, Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
 import { handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { type Manifest, buildManifest, objectKeys } from '../manifest.ts';
+import { type StageSummary, stageSummary } from '../stage-summary.ts';
 
 /**
  * download: stream the finished video (and thumbnail, when asked) from the provider straight into
@@ -16,18 +17,22 @@ export async function processDownload(
   job: Job,
   token?: string,
   worker?: Worker,
-): Promise<void> {
+): Promise<StageSummary | undefined> {
   const data = jobSchemas.download.parse(job.data);
   try {
-    await downloadOnce(ctx, data.generationId, data.videoId);
+    return await downloadOnce(ctx, data.generationId, data.videoId);
   } catch (error) {
-    await handleStageError(ctx, 'download', job, worker, error, data.generationId, token);
+    return handleStageError(ctx, 'download', job, worker, error, data.generationId, token);
   }
 }
 
-async function downloadOnce(ctx: PipelineContext, generationId: string, videoId: string): Promise<void> {
+async function downloadOnce(
+  ctx: PipelineContext,
+  generationId: string,
+  videoId: string,
+): Promise<StageSummary | undefined> {
   const record = await ctx.store.get(generationId);
-  if (record?.status !== 'downloading' || record.providerVideoId !== videoId) return;
+  if (record?.status !== 'downloading' || record.providerVideoId !== videoId) return undefined;
   const keys = objectKeys(generationId);
 
   const existing = await ctx.objects.getJson<Manifest>(keys.manifest);
@@ -65,7 +70,7 @@ async function downloadOnce(ctx: PipelineContext, generationId: string, videoId:
     { generationId, videoId, stage: 'download', bytes: video.bytes, ms: Date.now() - startedAt },
     'stored video',
   );
-  await finish(ctx, record, storage);
+  return finish(ctx, { ...record, timings: { ...record.timings, downloadStartedAt: startedAt } }, storage);
 }
 
 async function fetchInto(
@@ -113,14 +118,28 @@ async function finish(
   ctx: PipelineContext,
   record: GenerationRecord,
   storage: GenerationStorage,
-): Promise<void> {
+): Promise<StageSummary | undefined> {
   const notify = record.callbackUrl !== undefined;
+  const completedAt = Date.now();
+  const status = notify ? 'notifying' : 'completed';
   const { applied } = await ctx.store.update(
     record.id,
-    { storage, progress: 100, timings: { completedAt: Date.now() } },
-    { status: notify ? 'notifying' : 'completed', from: ['downloading'] },
+    { storage, progress: 100, timings: { completedAt } },
+    { status, from: ['downloading'] },
   );
-  if (applied && notify) {
+  if (!applied) return undefined; // cancelled meanwhile: the report reads what it became
+  if (notify) {
     await ctx.queues.notify.add('notify', { generationId: record.id }, { jobId: record.id });
   }
+  // The record read at the start of this job already holds the settled cost (poll settles first).
+  return stageSummary(
+    {
+      ...record,
+      status,
+      storage,
+      progress: 100,
+      timings: { ...record.timings, completedAt, updatedAt: completedAt },
+    },
+    status === 'completed',
+  );
 }

@@ -4,6 +4,7 @@ import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
 import { failGeneration, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { expectedDurationMs, nextPollDelay } from '../poll-schedule.ts';
+import { type StageSummary, stageSummary } from '../stage-summary.ts';
 
 /** Provider failure codes that are a verdict on the content: never resubmitted. */
 const POLICY_CODE = /moderation|policy|safety|content/i;
@@ -20,25 +21,26 @@ export async function processPoll(
   job: Job,
   token: string | undefined,
   worker?: Worker,
-) {
+): Promise<StageSummary | undefined> {
   const data = jobSchemas.poll.parse(job.data);
-  let outcome: { delayUntil: number; data: JobData<'poll'> } | undefined;
+  let outcome: { delayUntil: number; data: JobData<'poll'> } | StageSummary | undefined;
   try {
     outcome = await pollOnce(ctx, data);
   } catch (error) {
     await handleStageError(ctx, 'poll', job, worker, error, data.generationId, token);
   }
-  if (outcome) {
+  if (outcome && 'delayUntil' in outcome) {
     await job.updateData(outcome.data);
     await job.moveToDelayed(outcome.delayUntil, token);
     throw new DelayedError();
   }
+  return outcome;
 }
 
 async function pollOnce(
   ctx: PipelineContext,
   data: JobData<'poll'>,
-): Promise<{ delayUntil: number; data: JobData<'poll'> } | undefined> {
+): Promise<{ delayUntil: number; data: JobData<'poll'> } | StageSummary | undefined> {
   const record = await ctx.store.get(data.generationId);
   if (record?.status === 'cancelled') {
     // Cancelled while at the provider (or while its create was in flight, before the video id was
@@ -60,8 +62,7 @@ async function pollOnce(
   const now = Date.now();
   switch (video.status) {
     case 'completed':
-      await completed(ctx, record, video, data.round);
-      return undefined;
+      return completed(ctx, record, video, data.round);
     case 'failed':
       await failed(ctx, record, video, data.round);
       return undefined;
@@ -115,7 +116,7 @@ async function completed(
   record: GenerationRecord,
   video: ProviderVideo,
   round: number,
-) {
+): Promise<StageSummary | undefined> {
   await ctx.admission.settle(record, {
     status: 'completed',
     videoId: video.id,
@@ -129,7 +130,10 @@ async function completed(
     },
     ...(video.expiresAt !== null ? { providerExpiresAt: video.expiresAt } : {}),
   };
-  await ctx.store.update(record.id, patch, { status: 'downloading', from: ['generating'] });
+  const { applied } = await ctx.store.update(record.id, patch, {
+    status: 'downloading',
+    from: ['generating'],
+  });
   ctx.logger.info(
     { generationId: record.id, videoId: video.id, stage: 'poll' },
     'generated; handing on to download',
@@ -138,6 +142,18 @@ async function completed(
     'download',
     { generationId: record.id, videoId: video.id, round },
     { jobId: jobIdFor(record.id, round) },
+  );
+  if (!applied) return undefined; // cancelled meanwhile: the report reads what it became
+  const { providerExpiresAt, ...rest } = record;
+  return stageSummary(
+    {
+      ...rest,
+      ...(patch.providerExpiresAt !== undefined ? { providerExpiresAt: patch.providerExpiresAt } : {}),
+      status: 'downloading',
+      progress: 100,
+      timings: { ...record.timings, ...patch.timings },
+    },
+    false,
   );
 }
 
