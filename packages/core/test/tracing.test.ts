@@ -6,8 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ReelayError,
   type Tracing,
+  GenerationStore,
   closeStageQueues,
   createStageQueues,
+  enqueuePrepared,
+  prepareEnqueue,
   processTelemetry,
   startTracing,
   tracingOptionsFromEnv,
@@ -117,6 +120,32 @@ describe('startTracing', () => {
     expect(processSubmit?.parentSpanContext?.spanId).toBe(addSubmit?.spanContext().spanId);
     expect(addPoll?.parentSpanContext?.spanId).toBe(processSubmit?.spanContext().spanId);
     expect(addPoll?.resource.attributes['service.name']).toBe('reelay-test');
+  });
+
+  it('gives each generation of a bulk enqueue its own trace, on both enqueue paths', async () => {
+    const exporter = new InMemorySpanExporter();
+    tracing = await startTracing(options(exporter));
+    const prefix = fixture.prefix('trace-enqueue');
+    const queues = createStageQueues(redis, prefix);
+    const store = new GenerationStore(redis, prefix);
+    const producer = { store, queues, options: { defaultTenant: 'acme', providerName: 'openai' } };
+    for (const sharedConnection of [false, true]) {
+      const items = [0, 1].map((i) => prepareEnqueue(producer, { prompt: `clip ${i}` }));
+      await enqueuePrepared({ ...producer, sharedConnection }, items);
+      await tracing.flush();
+      const spans = exporter.getFinishedSpans().filter((s) => s.name === 'enqueue');
+      exporter.reset();
+      expect(spans.map((s) => attr(s, 'reelay.generation.id')).sort()).toEqual(items.map((i) => i.id).sort());
+      for (const span of spans) {
+        expect(span.parentSpanContext, 'a root: no producer span was active').toBeUndefined();
+        // The submit job carries this span's context: its stage runs join this trace.
+        const job = await queues.submit.getJob(String(attr(span, 'reelay.generation.id')));
+        expect(job?.opts.telemetry?.metadata).toContain(span.spanContext().traceId);
+      }
+      expect(new Set(spans.map((s) => s.spanContext().traceId)).size, `shared=${sharedConnection}`).toBe(2);
+    }
+    await queues.submit.obliterate({ force: true });
+    await closeStageQueues(queues);
   });
 
   it('starts once per process; after shutdown the queues carry no telemetry and it can start again', async () => {

@@ -10,6 +10,7 @@ import { type ReelayError, ValidationError } from '../errors.ts';
 import { generationIdFor, newGenerationId } from '../ids.ts';
 import type { RequestMapping } from '../record.ts';
 import type { GenerationStatus } from '../status.ts';
+import { startGenerationSpans } from '../telemetry/generation-spans.ts';
 import { FairPush } from './fair-push.ts';
 import { MAX_PRIORITY, PARK_DELAY_MS, type ProducerContext } from './producer-options.ts';
 
@@ -140,11 +141,13 @@ export async function enqueuePrepared(
     presence.trustAbsent() &&
     items.every((item) => item.options.idempotencyKey === undefined)
   ) {
+    const traces = startGenerationSpans(ctx.queues.submit.opts.telemetry, items);
     const [records, alive, jobs] = await Promise.allSettled([
       createRecords(ctx, items),
       redis.exists(presence.key),
-      ctx.queues.submit.addBulk(items.map((item) => submitJob(item, false))),
+      ctx.queues.submit.addBulk(items.map((item, i) => submitJob(item, false, traces?.metadata(i)))),
     ]);
+    traces?.end();
     if (alive.status === 'fulfilled') presence.saw(alive.value === 1);
     if (records.status === 'rejected') throw records.reason;
     // Records written, jobs not: `queued` records without a job, which the sweeper repairs.
@@ -157,15 +160,19 @@ export async function enqueuePrepared(
   return results;
 }
 
-/** A submit job for a generation: ready (FIFO, BullMQ priority), or parked for the fair dispatcher. */
-function submitJob(item: PreparedEnqueue, parked: boolean) {
+/**
+ * A submit job for a generation: ready (FIFO, BullMQ priority), or parked for the fair dispatcher.
+ * `trace`: its own trace context when tracing is on (see telemetry/generation-spans.ts).
+ */
+function submitJob(item: PreparedEnqueue, parked: boolean, trace?: string) {
   const jobId = jobIdFor(item.id, 0);
+  const telemetry = trace === undefined ? {} : { telemetry: { metadata: trace } };
   return {
     name: 'submit',
     data: { generationId: item.id, round: 0 },
     opts: parked
-      ? { jobId, delay: PARK_DELAY_MS }
-      : { jobId, ...(item.priority > 0 ? { priority: item.priority } : {}) },
+      ? { jobId, delay: PARK_DELAY_MS, ...telemetry }
+      : { jobId, ...(item.priority > 0 ? { priority: item.priority } : {}), ...telemetry },
   };
 }
 
@@ -250,7 +257,12 @@ export async function addSubmitJobs(
           alive,
         )
       : toAdd.map(() => 0);
-  await queue.addBulk(toAdd.map((item, i) => submitJob(item, codes[i] !== 0)));
+  const traces = startGenerationSpans(queue.opts.telemetry, toAdd);
+  try {
+    await queue.addBulk(toAdd.map((item, i) => submitJob(item, codes[i] !== 0, traces?.metadata(i))));
+  } finally {
+    traces?.end();
+  }
 }
 
 /**
