@@ -144,8 +144,13 @@ export interface StoredCheck {
   videoObjects: number;
   /** Completed generations whose stored bytes, record sha256 and the simulator's bytes all agree. */
   matching: number;
-  /** Objects that are not one of a completed generation's video or manifest (partial, orphan, temp). */
+  /** Objects that are not one of a completed generation's video or manifest (partial, orphan). */
   strays: string[];
+  /**
+   * Hidden temp files (`.<name>.<hex>.partial`) a put killed mid-stream left beside its key: never an
+   * object at a key (the local store renames complete files into place), garbage on disk until removed.
+   */
+  crashLeftovers: string[];
   /** Completed generations whose stored object is missing or differs (ids). */
   corrupt: string[];
 }
@@ -169,7 +174,9 @@ export async function checkStored(
     .map((entry) =>
       `${entry.parentPath.slice(stack.storageDir.length + 1)}/${entry.name}`.replace(/^\//, ''),
     );
-  const strays = files.filter((f) => !expected.has(f));
+  const leftover = (f: string) => /(^|\/)\.[^/]+\.[0-9a-f]{12}\.partial$/.test(f);
+  const crashLeftovers = files.filter(leftover);
+  const strays = files.filter((f) => !expected.has(f) && !leftover(f));
   const corrupt: string[] = [];
   let matching = 0;
   for (const r of completed) {
@@ -188,6 +195,7 @@ export async function checkStored(
     videoObjects: files.filter((f) => f.endsWith('/video.mp4')).length,
     matching,
     strays,
+    crashLeftovers,
     corrupt,
   };
 }

@@ -72,7 +72,7 @@ describe(`chaos: expiry (${SCALE})`, () => {
         downloads_cut: stats.downloadsDropped,
         expiring_downloads_cut: stats.downloadsDropped - afterLive.downloadsDropped,
         content_requests: stats.contentRequests,
-        corrupt_objects: stored.corrupt.length + stored.strays.length,
+        corrupt_objects: stored.corrupt.length + stored.strays.length + stored.crashLeftovers.length,
       },
       { seed: rng.seed, seconds: (Date.now() - startedAt) / 1000 },
     );
@@ -84,6 +84,8 @@ describe(`chaos: expiry (${SCALE})`, () => {
     for (const record of expiring) expect(record.storage).toBeUndefined();
     // Nothing but the living batch's videos and manifests, each exactly the bytes the provider served.
     expect(stored.strays).toEqual([]);
+    // No process was killed here: a failed put must have cleaned its temp file up.
+    expect(stored.crashLeftovers).toEqual([]);
     expect(stored.corrupt).toEqual([]);
     expect(stored.matching).toBe(N_LIVE);
     expect(stats.downloadsDropped).toBeGreaterThan(0);

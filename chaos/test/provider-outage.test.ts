@@ -94,6 +94,8 @@ describe(`chaos: provider outage (${SCALE})`, () => {
     expect(after.videosCreated).toBe(N);
     expect(stored.matching).toBe(N);
     expect(stored.strays).toEqual([]);
+    // No process was killed here: a failed put must have cleaned its temp file up.
+    expect(stored.crashLeftovers).toEqual([]);
     // The outage really hit, and the workers backed off instead of hammering the provider.
     expect(after.serverErrors).toBeGreaterThan(0);
     // Bounded with every generation counted as unfinished when the outage began (an upper bound).
