@@ -11,6 +11,17 @@ export const cliEnvSchema = z.object({
     .string()
     .regex(/\{[^{}]+\}/, 'must contain a hash tag like {reelay}')
     .default(DEFAULT_PREFIX),
+  /**
+   * `on`: `generate`, `batch` and `campaign` check each prompt with the provider's `moderations.create`
+   * before anything is enqueued (as the api does). Default off.
+   */
+  REELAY_MODERATION: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+  /** The moderation model (the provider adapter's default when unset). */
+  REELAY_MODERATION_MODEL: z.string().min(1).optional(),
+  /** The provider moderation is checked at (with REELAY_MODERATION=on). Default the simulator's. */
+  OPENAI_BASE_URL: envField.url(['http:', 'https:']).optional(),
+  /** The provider key moderation calls are made with; required with REELAY_MODERATION=on. */
+  OPENAI_API_KEY: z.string().min(1).optional(),
 });
 export type CliEnv = z.infer<typeof cliEnvSchema>;
 

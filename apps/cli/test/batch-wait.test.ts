@@ -93,3 +93,48 @@ describe('reelay batch --wait', () => {
     expect((JSON.parse(listed.stdout) as { data: unknown[] }).data).toHaveLength(0);
   });
 });
+
+describe('REELAY_MODERATION=on', () => {
+  const moderated = (name: string) => ({
+    ...env(),
+    REELAY_PREFIX: services.redis.prefix(name),
+    REELAY_MODERATION: 'on',
+    OPENAI_BASE_URL: services.sim.baseURL,
+    OPENAI_API_KEY: services.sim.apiKey,
+  });
+  const listed = async (e: Record<string, string>) =>
+    (JSON.parse((await runCli(['list', '--json'], e)).stdout) as { data: Array<{ id: string }> }).data;
+
+  it('generate: a flagged prompt exits 1 naming content_policy and its category; nothing enqueued', async () => {
+    const e = moderated('cli-mod-generate');
+    const run = await runCli(['generate', 'an explosion at sea'], e);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/content_policy: .*\(violence\).*nothing was enqueued/);
+    expect(await listed(e)).toHaveLength(0);
+    expect((await runCli(['generate', 'a calm sea'], e)).code).toBe(0);
+    expect(await listed(e)).toHaveLength(1);
+  });
+
+  it('batch: the flagged line is rejected with content_policy, the others are enqueued', async () => {
+    const e = moderated('cli-mod-batch');
+    const file = join(services.storageDir, 'moderated.txt');
+    await writeFile(file, ['a calm sea', 'an explosion at sea', 'a quiet forest'].join('\n'));
+    const run = await runCli(['batch', file, '--json'], e);
+    expect(run.code).toBe(2);
+    const out = JSON.parse(run.stdout) as {
+      created: number;
+      results: Array<{ ok: boolean; index: number; error?: { code: string } }>;
+    };
+    expect(out.created).toBe(2);
+    expect(out.results[1]).toMatchObject({ ok: false, error: { code: 'content_policy' } });
+    expect(await listed(e)).toHaveLength(2);
+  });
+
+  it('without OPENAI_API_KEY: exit 2 naming it, nothing enqueued', async () => {
+    const { OPENAI_API_KEY: _, ...e } = moderated('cli-mod-nokey');
+    expect(process.env['OPENAI_API_KEY']).toBeUndefined();
+    const run = await runCli(['generate', 'a calm sea'], e);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('REELAY_MODERATION=on needs OPENAI_API_KEY');
+  });
+});

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { cliEnvSchema, loadEnv } from '../env.ts';
 import { CliError, EXIT } from '../exit.ts';
 import { statusLabel } from '../format.ts';
+import { moderationFromEnv } from '../moderation.ts';
 import { connectRedis } from '../redis.ts';
 
 interface GenerateFlags {
@@ -80,6 +81,7 @@ async function generate(prompt: string, flags: GenerateFlags): Promise<number> {
     throw new CliError('--idempotency-key: must be 1 to 200 characters', EXIT.badInput);
   }
   const env = loadEnv(cliEnvSchema);
+  await moderate(moderationFromEnv(env), parsed.data.prompt);
 
   const redis = await connectRedis(env.REDIS_URL, 'producer');
   const store = new GenerationStore(redis, env.REELAY_PREFIX);
@@ -158,4 +160,27 @@ function report(record: GenerationRecord, created: boolean, json: boolean): numb
 
 function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/**
+ * With REELAY_MODERATION=on, the prompt is checked before Redis is touched: flagged → exit 1 naming
+ * the categories; a check that cannot be made → exit 1 too. Either way nothing is enqueued.
+ */
+async function moderate(check: ReturnType<typeof moderationFromEnv>, prompt: string): Promise<void> {
+  if (!check) return;
+  let verdict: Awaited<ReturnType<typeof check>>;
+  try {
+    verdict = await check(prompt);
+  } catch (error) {
+    throw new CliError(
+      `moderation check failed (${(error as Error).message}); nothing was enqueued`,
+      EXIT.failed,
+    );
+  }
+  if (verdict.flagged) {
+    throw new CliError(
+      `content_policy: prompt was flagged by moderation (${verdict.categories.join(', ') || 'no category given'}); nothing was enqueued`,
+      EXIT.failed,
+    );
+  }
 }

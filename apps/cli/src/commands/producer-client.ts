@@ -2,6 +2,7 @@ import { Reelay } from '@reelay/client';
 import { ReelayError } from '@reelay/core';
 import { cliEnvSchema, loadEnv } from '../env.ts';
 import { CliError, EXIT } from '../exit.ts';
+import { moderationFromEnv } from '../moderation.ts';
 import { connectRedis } from '../redis.ts';
 
 /**
@@ -10,9 +11,10 @@ import { connectRedis } from '../redis.ts';
  */
 export async function withClient<T>(fn: (client: Reelay) => Promise<T>): Promise<T> {
   const env = loadEnv(cliEnvSchema);
+  const moderate = moderationFromEnv(env);
   // 'worker' role: retries forever, which BullMQ's QueueEvents (waitForCompletion) require.
   const redis = await connectRedis(env.REDIS_URL, 'worker');
-  const client = new Reelay({ redis, prefix: env.REELAY_PREFIX });
+  const client = new Reelay({ redis, prefix: env.REELAY_PREFIX, ...(moderate ? { moderate } : {}) });
   try {
     return await fn(client);
   } catch (error) {
