@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, createHarness } from './harness.ts';
+import type { WorkerProcess } from './processes.ts';
 
 // The proof of exactly-once paid generation: a provider that ignores Idempotency-Key (the simulator
 // with idempotency off), submit workers that SIGKILL themselves between the paid create and the record
@@ -33,31 +34,39 @@ const LONG_LIVED_ASSETS = { ttlSeconds: 400 * 3600 };
 interface Supervisor {
   /** Worker processes that died (were not stopped by us). */
   deaths(): number;
-  stop(): void;
+  /** Stops restarting, kills the supervised workers, and waits for starts in progress (kills those too). */
+  stop(): Promise<void>;
 }
 
 /** Keeps `slots` submit worker processes running, starting a new one whenever one dies. */
 function superviseSubmitWorkers(h: Harness, slots: number, env: Record<string, string>): Supervisor {
   let stopping = false;
   let deaths = 0;
+  const running = new Set<WorkerProcess>();
   const keepOne = async (): Promise<void> => {
     while (!stopping) {
-      let exited: Promise<number | null>;
+      let worker: WorkerProcess;
       try {
-        exited = (await h.start('submit', env)).exited;
+        worker = await h.start('submit', env);
       } catch {
-        deaths++; // died before it was ready (the hook fired on its first job): start another
+        if (!stopping) deaths++; // died before it was ready (the hook fired on its first job)
         continue;
       }
-      await exited;
+      // A start that completed while the test was ending would outlive it: nobody else kills it.
+      if (stopping) return worker.kill();
+      running.add(worker);
+      await worker.exited;
+      running.delete(worker);
       if (!stopping) deaths++;
     }
   };
-  for (let i = 0; i < slots; i++) void keepOne();
+  const loops = Array.from({ length: slots }, () => keepOne());
   return {
     deaths: () => deaths,
-    stop: () => {
+    async stop() {
       stopping = true;
+      await Promise.all([...running].map((w) => w.kill()));
+      await Promise.all(loops);
     },
   };
 }
@@ -65,7 +74,7 @@ function superviseSubmitWorkers(h: Harness, slots: number, env: Record<string, s
 let h: Harness | undefined;
 let supervisor: Supervisor | undefined;
 afterEach(async () => {
-  supervisor?.stop();
+  await supervisor?.stop();
   await h?.close();
   h = undefined;
   supervisor = undefined;
