@@ -118,6 +118,11 @@ export const workerEnvSchema = z.object({
    * they must be), ms; 0 disables.
    */
   REELAY_SWEEP_INTERVAL_MS: envField.int({ min: 0, default: 30_000 }),
+  /**
+   * Keep V8's young generation small (frequent, cheap scavenges): a downloading process then holds
+   * far less memory (see lean-heap.ts, which reads it before this schema runs). `false` to turn it off.
+   */
+  REELAY_LEAN_HEAP: envField.bool(true),
   /** BullMQ lock duration, ms: a job whose worker died is taken over after about this long. */
   REELAY_LOCK_DURATION_MS: envField.int({ min: 1000, default: 30_000 }),
 });

@@ -1,3 +1,5 @@
+// First: V8 settings that must be in place before the rest allocates (see lean-heap.ts).
+import './lean-heap.ts';
 import { parseArgs } from 'node:util';
 import { closeStageQueues, createLogger, startTracing, tracingOptionsFromEnv } from '@reelay/core';
 import {
