@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,13 +31,23 @@ export class LocalObjectStore implements ObjectStore {
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<StoredObject> {
     const path = this.#path(key);
     options.signal?.throwIfAborted();
-    await mkdir(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
     const meter = new HashMeter(options.expectedBytes);
+    // The directory is made only when the open says it is missing: most puts go to a directory an
+    // earlier put made (a video's manifest beside it), and a recursive mkdir each time cost more
+    // than the open itself.
+    let handle: FileHandle;
+    try {
+      handle = await open(temp, 'wx');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(path), { recursive: true });
+      handle = await open(temp, 'wx');
+    }
     try {
       // `flush: true` fsyncs before close: the rename must not publish a file whose data is still
       // only in the page cache.
-      const file = createWriteStream(temp, { flags: 'wx', flush: true });
+      const file = handle.createWriteStream({ flush: true });
       await pipeline(body, meter, file, options.signal ? { signal: options.signal } : {});
       await rename(temp, path);
     } catch (error) {

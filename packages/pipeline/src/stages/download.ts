@@ -35,7 +35,9 @@ async function downloadOnce(
   if (record?.status !== 'downloading' || record.providerVideoId !== videoId) return undefined;
   const keys = objectKeys(generationId);
 
-  const existing = await ctx.objects.getJson<Manifest>(keys.manifest);
+  // A manifest exists only if an earlier download run got this far, and every run counts itself in
+  // `attempts.download` before it fetches: on a first run there is nothing to look for.
+  const existing = record.attempts.download > 0 ? await ctx.objects.getJson<Manifest>(keys.manifest) : null;
   if (existing && existing.providerVideoId === videoId) {
     const head = await ctx.objects.head(keys.video);
     if (head && head.bytes === existing.video.bytes) {
