@@ -22,8 +22,9 @@ interface Pending {
 
 /**
  * Coalesces the creates of concurrent HTTP requests into one `createMany`: the client writes a batch
- * as three pipelined round trips (records, fair backlog, `addBulk`) whatever its size, where one
- * `create` per request costs the same three round trips — and their CPU — each. A request waits at
+ * in one round trip (records, presence check and `addBulk` sent together; two with idempotency keys or
+ * a fair dispatcher) whatever its size, where one `create` per request costs those writes — and their
+ * CPU — each. A request waits at
  * most for the end of the current turn (`setImmediate`), so a lone request is not delayed. Each item
  * keeps its own options (tenant, idempotency key) and its own outcome: one bad item fails alone.
  *
