@@ -80,6 +80,8 @@ async function sdkCreateMany(connection: Redis, prefix: string, n = N) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   for (const [name, value] of Object.entries(await benchEnqueue())) {
-    process.stdout.write(`${name.padEnd(32)} ${value.toFixed(name.endsWith('ratio') ? 3 : 0).padStart(10)}\n`);
+    process.stdout.write(
+      `${name.padEnd(32)} ${value.toFixed(name.endsWith('ratio') ? 3 : 0).padStart(10)}\n`,
+    );
   }
 }
