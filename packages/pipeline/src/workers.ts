@@ -103,12 +103,15 @@ export function startStageWorkers(
       ...(limiter ? { limiter } : {}),
     });
     worker.on('error', (err) => ctx.logger.error({ stage, err }, 'worker error'));
-    worker.on('failed', (job, err) =>
+    worker.on('failed', (job, err) => {
       ctx.logger.warn(
         { stage, generationId: job?.data?.generationId, attempt: job?.attemptsMade, err: err.message },
         'job failed',
-      ),
-    );
+      );
+      if (job && err.message === STALLED_LIMIT && (stage === 'poll' || stage === 'download')) {
+        void readdStalled(ctx, stage, job);
+      }
+    });
     workers.set(stage, worker);
   }
 
@@ -203,6 +206,33 @@ async function reportEnd(
     );
   } catch (err) {
     ctx.logger.warn({ stage, err }, 'could not report a stage end');
+  }
+}
+
+/** BullMQ's reason for a job whose workers died more than `maxStalledCount` times; our processor never ran. */
+const STALLED_LIMIT = 'job stalled more than allowable limit';
+
+/**
+ * A poll or download job BullMQ failed because its workers kept dying (`maxStalledCount`) never reached
+ * the stage, so the record still says `generating`/`downloading` and nothing would ever move it: the
+ * sweeper only re-adds submit work. Re-add the job (fresh, same id) while the record is still at that
+ * stage and round. Found by the chaos suite: a download whose holder was SIGKILLed more often than the
+ * limit left its generation `downloading` forever.
+ */
+async function readdStalled(ctx: PipelineContext, stage: 'poll' | 'download', job: Job): Promise<void> {
+  const data = (job.data ?? {}) as { generationId?: string; round?: number };
+  try {
+    const record = data.generationId ? await ctx.store.get(data.generationId) : null;
+    const waiting = stage === 'poll' ? 'generating' : 'downloading';
+    if (record?.status !== waiting || record.attempts.resubmits !== (data.round ?? 0)) return;
+    await job.remove();
+    await ctx.queues[stage].add(stage, job.data, { jobId: job.id });
+    ctx.logger.error(
+      { stage, generationId: record.id, jobId: job.id },
+      'job failed after its workers died repeatedly; re-added',
+    );
+  } catch (err) {
+    ctx.logger.error({ stage, generationId: data.generationId, err }, 'could not re-add a stalled job');
   }
 }
 
