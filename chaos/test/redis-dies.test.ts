@@ -67,6 +67,8 @@ describe(`chaos: Redis dies (${SCALE})`, () => {
       options: s.producer.options,
     };
     const acknowledged = new Set<string>();
+    const ackTimes: number[] = [];
+    const killTimes: number[] = [];
     let refused = 0;
     const produce = async (): Promise<void> => {
       const began = Date.now();
@@ -81,6 +83,7 @@ describe(`chaos: Redis dies (${SCALE})`, () => {
               { idempotencyKey: `redis-dies-${i}` },
             );
             acknowledged.add(id);
+            ackTimes.push(Date.now());
             break;
           } catch {
             refused++; // not acknowledged: the producer tries again with the same key
@@ -96,6 +99,7 @@ describe(`chaos: Redis dies (${SCALE})`, () => {
         const at = ((k + 0.3 + rng.next() * 0.4) * ARRIVAL_MS) / KILLS;
         const wait = startedAt + at - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        killTimes.push(Date.now());
         await s.redis.kill();
         kills++;
         await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
@@ -122,6 +126,9 @@ describe(`chaos: Redis dies (${SCALE})`, () => {
         generations: N,
         acknowledged: acknowledged.size,
         refused_enqueues: refused,
+        // Acknowledged in the last second before a kill: inside everysec's not-yet-fsynced window.
+        acknowledged_in_last_second: ackTimes.filter((t) => killTimes.some((k) => t <= k && t > k - 1000))
+          .length,
         completed: stored.completed,
         lost: acknowledged.size - stored.completed,
         videos_created: stats.videosCreated,

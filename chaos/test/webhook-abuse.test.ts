@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { GenerationRecord } from '@reelay/core';
-import { type AppProcess, startApi } from '@reelay/testing';
+import { type AppProcess, startApi, waitFor } from '@reelay/testing';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordFigures } from '../src/figures.ts';
@@ -129,6 +129,11 @@ describe(`chaos: webhook abuse (${SCALE})`, () => {
     }
     await Promise.all(attacks);
 
+    // The simulator's own deliveries (each twice, held up to its jitter) may still be on their way.
+    await waitFor(
+      async () => (await s.sim.stats<{ webhooksDelivered: number }>()).webhooksDelivered >= 2 * N,
+      { timeoutMs: 30_000, message: 'every provider event delivered twice' },
+    ).catch(() => {}); // not met → the assertion below reports the count
     const stats = await s.sim.stats<{
       videosCreated: number;
       contentRequests: number;
