@@ -78,6 +78,28 @@ describe('RedisAdmission budgets', () => {
     expect(await admission.admit(await make())).toMatchObject({ admitted: false, reason: 'budget' });
   });
 
+  it('gives back the lease when the new day has no room after a rollover during admission (fail mode)', async () => {
+    const before = Date.UTC(2026, 2, 10, 23, 59, 59, 999);
+    const after = Date.UTC(2026, 2, 11, 0, 0, 0, 5);
+    const now = after;
+    const options = {
+      budgets: { tenantDailyUsd: 0.4 },
+      budgetMode: 'fail' as const,
+      maxInFlight: 1,
+      clock: () => now,
+    };
+    const { admission, make, store } = await setup(options);
+    expect(await admission.admit(await make())).toMatchObject({ admitted: true }); // fills the new day
+    const ticks = [before, after];
+    const crossing = new RedisAdmission(connection, store, {
+      ...options,
+      maxInFlight: 2,
+      clock: () => ticks.shift() ?? after,
+    });
+    await expect(crossing.admit(await make())).rejects.toMatchObject({ code: 'budget_exceeded' });
+    expect((await crossing.snapshot()).inFlight).toBe(1); // only the first generation's lease
+  });
+
   it('fails with budget_exceeded in fail mode, and for an estimate no budget could ever fit', async () => {
     const { admission, make } = await setup({ budgets: { globalDailyUsd: 1 }, budgetMode: 'fail' });
     await admission.admit(await make()); // $0.40

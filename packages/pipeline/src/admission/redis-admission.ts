@@ -78,10 +78,18 @@ export class RedisAdmission implements Admission {
       const at = o.clock();
       if (samePeriods(o, now, at)) return { admitted: true, at };
       now = at;
-      budget = await this.reserveBudget(record, now);
-      if (!budget.reserved) {
+      const undo = async () => {
         await this.undoLeaseAndSlot(record, held.leaseCreated);
         if (budgetCreated) await this.ledger.release(record.id, record.attempts.resubmits);
+      };
+      try {
+        budget = await this.reserveBudget(record, now);
+      } catch (error) {
+        await undo(); // budget_exceeded in fail mode: nothing may stay held
+        throw error;
+      }
+      if (!budget.reserved) {
+        await undo();
         return budget.refusal;
       }
       budgetCreated ||= budget.created;
