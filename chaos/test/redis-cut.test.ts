@@ -29,13 +29,12 @@ describe(`chaos: Redis connection cut (${SCALE})`, () => {
     const startedAt = Date.now();
     stack = await startChaosStack({
       name: 'chaos-redis-cut',
-      redis: { private: true },
       timeScale: TIME_SCALE,
       simFlags: { idempotency: false, ttlSeconds: TIME_SCALE * 3600, seed: `cut-${rng.seed}` },
     });
     const s = stack;
-    const { port } = new URL(s.redis.url);
-    proxy = await startTcpProxy('127.0.0.1', Number(port));
+    const upstream = new URL(s.redis.url);
+    proxy = await startTcpProxy(upstream.hostname, Number(upstream.port || 6379));
     const p = proxy;
     const env = {
       REDIS_URL: p.url,

@@ -17,7 +17,7 @@ import { type ChaosStack, checkStored, startChaosStack } from '../src/stack.ts';
 // What is and is not guaranteed for a crash of the whole machine is in GUARANTEES.md.
 
 /** The production settings of README "Production settings" and infra/docker-compose.yml. */
-export const PRODUCTION_REDIS = {
+const PRODUCTION_REDIS = {
   appendonly: 'yes',
   appendfsync: 'everysec',
   'maxmemory-policy': 'noeviction',
