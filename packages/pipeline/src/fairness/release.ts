@@ -1,3 +1,4 @@
+import { Job } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
 
 type ReleaseContext = Pick<PipelineContext, 'store' | 'queues'>;
@@ -10,6 +11,14 @@ type ReleaseContext = Pick<PipelineContext, 'store' | 'queues'>;
  */
 export async function releaseToSubmit(ctx: ReleaseContext, generationId: string): Promise<void> {
   const queue = ctx.queues.submit;
+  // Almost always the parked job is there: promote it without reading it first. BullMQ refuses a
+  // missing or non-delayed job; then look at what is there, as below.
+  try {
+    await new Job(queue, 'submit', { generationId, round: 0 }, {}, generationId).promote();
+    return;
+  } catch {
+    // missing (its enqueue died before the add) or already on its way
+  }
   let job = await queue.getJob(generationId);
   if (!job) {
     const record = await ctx.store.get(generationId);

@@ -17,28 +17,52 @@
  *   ARGV[1] max items   ARGV[2] now (ms)   ARGV[3] tenant queue key prefix
  *   Returns a flat array {id, tenant, id, tenant, …}; each id is also in pending (score = now) until
  *   the caller has released it to the submit queue and acknowledged it.
+ *
+ * Items are taken in runs: the head tenant gives as many items in a row as it would stay the head
+ * (re-entered 1/weight later each time, it still sorts before the next tenant: a smaller tag, or the
+ * same tag and a smaller name, as the zset orders them), all with one ZPOPMIN, one ZADD to pending and
+ * one re-entry. The order, the clock and every tag are exactly those of taking one item at a time
+ * (the tags are added up item by item, as that would); one tenant alone costs a handful of commands
+ * per batch instead of per item.
  */
 export const POP_SCRIPT = `
 local out = {}
 local max = tonumber(ARGV[1])
 local popped = 0
 while popped < max do
-  local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  local head = redis.call('ZRANGE', KEYS[1], 0, 1, 'WITHSCORES')
   if #head == 0 then break end
   local tenant = head[1]
   local tag = tonumber(head[2])
   local queue = ARGV[3] .. tenant
-  local item = redis.call('ZPOPMIN', queue)
-  redis.call('SET', KEYS[2], string.format('%.17g', tag))
-  if #item > 0 then
-    popped = popped + 1
-    out[#out + 1] = item[1]
-    out[#out + 1] = tenant
-    redis.call('ZADD', KEYS[4], ARGV[2], item[1])
+  local w = tonumber(redis.call('HGET', KEYS[3], tenant) or '1')
+  -- tags[k]: the virtual time at which the run's k-th item is served.
+  local tags = {tag}
+  while popped + #tags < max do
+    local after = tags[#tags] + 1 / w
+    if #head == 4 then
+      local nextTag = tonumber(head[4])
+      if not (after < nextTag or (after == nextTag and tenant < head[3])) then break end
+    end
+    tags[#tags + 1] = after
   end
-  if redis.call('EXISTS', queue) == 1 then
-    local w = tonumber(redis.call('HGET', KEYS[3], tenant) or '1')
-    redis.call('ZADD', KEYS[1], string.format('%.17g', tag + 1 / w), tenant)
+  local items = redis.call('ZPOPMIN', queue, #tags)
+  local served = #items / 2
+  redis.call('SET', KEYS[2], string.format('%.17g', tags[math.max(served, 1)]))
+  if served > 0 then
+    local pending = {}
+    for k = 1, served do
+      local id = items[2 * k - 1]
+      out[#out + 1] = id
+      out[#out + 1] = tenant
+      pending[#pending + 1] = ARGV[2]
+      pending[#pending + 1] = id
+    end
+    popped = popped + served
+    redis.call('ZADD', KEYS[4], unpack(pending))
+  end
+  if served == #tags and redis.call('EXISTS', queue) == 1 then
+    redis.call('ZADD', KEYS[1], string.format('%.17g', tags[served] + 1 / w), tenant)
   else
     redis.call('ZREM', KEYS[1], tenant)
   end
