@@ -50,6 +50,16 @@ async function pollOnce(
     }
     return undefined;
   }
+  if (record?.status === 'downloading' && record.providerVideoId === data.videoId) {
+    // An earlier run moved the record on and died before handing on (SIGKILL between the two writes;
+    // found by the chaos suite): hand on again. Same job id, so a no-op when the download job exists.
+    await ctx.queues.download.add(
+      'download',
+      { generationId: record.id, videoId: data.videoId, round: data.round },
+      { jobId: jobIdFor(record.id, data.round) },
+    );
+    return undefined;
+  }
   if (record?.status !== 'generating' || record.providerVideoId !== data.videoId) return undefined;
 
   if (ctx.admission.beforeRead) throwIfNotAdmitted(await ctx.admission.beforeRead());
