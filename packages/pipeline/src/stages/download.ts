@@ -32,6 +32,12 @@ async function downloadOnce(
   videoId: string,
 ): Promise<StageSummary | undefined> {
   const record = await ctx.store.get(generationId);
+  if (record?.status === 'notifying' && record.providerVideoId === videoId) {
+    // An earlier run stored the video and died before adding the callback job (as poll's hand-off,
+    // chaos/test/handoff-lost.test.ts): add it again; same job id, so a no-op when it exists.
+    await ctx.queues.notify.add('notify', { generationId }, { jobId: generationId });
+    return undefined;
+  }
   if (record?.status !== 'downloading' || record.providerVideoId !== videoId) return undefined;
   const keys = objectKeys(generationId);
 
