@@ -15,12 +15,19 @@ export interface TcpProxy {
   accepted(): number;
   /** Destroys every open connection; resolves with how many were cut. */
   cut(): number;
+  /**
+   * Arms a trap: the first client→server chunk for which `match` (over that chunk's text) is true
+   * is not forwarded, nor is anything after them on that connection. Resolves
+   * then, so the test can kill the client while that command is lost in transit.
+   */
+  trap(match: (chunkText: string) => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(upstreamHost: string, upstreamPort: number): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let accepted = 0;
+  let armed: { match: (text: string) => boolean; sprung: () => void } | undefined;
   const server: Server = createServer((client) => {
     accepted++;
     const upstream = createConnection({ host: upstreamHost, port: upstreamPort });
@@ -33,7 +40,21 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
+    let held = false;
+    client.on('data', (chunk: Buffer) => {
+      if (held) return;
+      if (armed) {
+        // One command is one write from the client (ioredis writes each command whole).
+        if (armed.match(chunk.toString('latin1'))) {
+          held = true;
+          const { sprung } = armed;
+          armed = undefined;
+          sprung();
+          return;
+        }
+      }
+      upstream.write(chunk);
+    });
     upstream.pipe(client);
   });
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +78,11 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
       }
       pairs.clear();
       return n;
+    },
+    trap(match) {
+      return new Promise<void>((resolve) => {
+        armed = { match, sprung: resolve };
+      });
     },
     async close() {
       for (const [client, upstream] of pairs) {

@@ -1,0 +1,117 @@
+import { createServer } from 'node:http';
+import { enqueueGeneration } from '@reelay/core';
+import { waitFor } from '@reelay/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { recordFigures } from '../src/figures.ts';
+import { SCALE } from '../src/scale.ts';
+import { type ChaosStack, startChaosStack } from '../src/stack.ts';
+import { type TcpProxy, startTcpProxy } from '../src/tcp-proxy.ts';
+
+// Found by the killed-workers scenario at full size (seed y5n9e06d: 499 of 500 completed, one left in
+// `downloading` with no download job): a poll worker SIGKILLed after it moved the record to
+// `downloading` and before it added the download job. Its poll job stalled and ran again, found the
+// record no longer `generating`, and ended — nothing ever downloaded the video. Reproduced
+// deterministically: the poll worker reaches Redis through a proxy that holds back its download-queue
+// add, and is killed while that command is in transit.
+
+const ENV = { REELAY_LOCK_DURATION_MS: '1000', REELAY_STALLED_INTERVAL_MS: '1000' };
+
+let stack: ChaosStack | undefined;
+let proxy: TcpProxy | undefined;
+afterEach(async () => {
+  await stack?.close();
+  await proxy?.close();
+  stack = undefined;
+  proxy = undefined;
+});
+
+describe(`chaos: a poll worker killed between its record write and its hand-off (${SCALE})`, () => {
+  it('hands on again when the poll job runs again: the generation completes', async () => {
+    const startedAt = Date.now();
+    stack = await startChaosStack({
+      name: 'chaos-handoff',
+      timeScale: 40,
+      simFlags: { ttlSeconds: 40 * 3600, seed: 'handoff-lost' },
+    });
+    const s = stack;
+    const upstream = new URL(s.redis.url);
+    proxy = await startTcpProxy(upstream.hostname, Number(upstream.port || 6379));
+    await Promise.all([s.start('submit', ENV), s.start('download', ENV)]);
+    const poller = await s.start('poll', { ...ENV, REDIS_URL: proxy.url });
+    const [id] = await s.enqueue(1, { label: 'hand-off lost clip' });
+    // The download-queue add for this generation: its keys name the download queue, its data the id.
+    const handOff = proxy.trap((text) => text.includes(`${s.prefix}:download:`) && text.includes(id!));
+    await handOff;
+    await poller.kill();
+    proxy.cut();
+    expect((await s.store.get(id!))?.status).toBe('downloading');
+    expect(await s.queues.download.getJob(id!)).toBeUndefined();
+
+    // A new poll worker: the killed one's poll job stalls back to it and runs again.
+    await s.start('poll', ENV);
+    const [record] = await s.waitTerminal([id!], 30_000);
+    await recordFigures(
+      'handoff_lost',
+      { kills: 1, completed: record?.status === 'completed' ? 1 : 0 },
+      { seed: '-', seconds: (Date.now() - startedAt) / 1000 },
+    );
+    expect(record?.status).toBe('completed');
+    await waitFor(async () => (await s.sim.stats<{ contentRequests: number }>()).contentRequests === 1, {
+      timeoutMs: 1000,
+      message: 'exactly one download',
+    });
+  });
+
+  it('adds the callback job again when a download worker died between storing and handing on', async () => {
+    const startedAt = Date.now();
+    let callbacks = 0;
+    const receiver = createServer((req, res) => {
+      callbacks++;
+      req.resume();
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as { port: number }).port;
+    try {
+      stack = await startChaosStack({
+        name: 'chaos-handoff-notify',
+        timeScale: 40,
+        simFlags: { ttlSeconds: 40 * 3600, seed: 'handoff-notify' },
+      });
+      const s = stack;
+      const upstream = new URL(s.redis.url);
+      proxy = await startTcpProxy(upstream.hostname, Number(upstream.port || 6379));
+      const notifying = {
+        ...ENV,
+        REELAY_CALLBACK_SECRET: `whsec_${Buffer.from('chaos-handoff-callback-secret-32b').toString('base64')}`,
+        REELAY_CALLBACK_ALLOW: '127.0.0.1',
+        REELAY_CALLBACK_ALLOW_HTTP: 'true',
+      };
+      // submit and poll (and, having the callback secret, notify) directly; download through the proxy.
+      await Promise.all([s.start('submit', ENV), s.start('poll', notifying)]);
+      const downloader = await s.start('download', { ...ENV, REDIS_URL: proxy.url });
+      const { id } = await enqueueGeneration(
+        s.producer,
+        { prompt: 'hand-off lost before the callback', seconds: '4' },
+        { callbackUrl: `http://127.0.0.1:${port}/hook` },
+      );
+      await proxy.trap((text) => text.includes(`${s.prefix}:notify:`) && text.includes(id));
+      await downloader.kill();
+      proxy.cut();
+      expect((await s.store.get(id))?.status).toBe('notifying');
+      expect(await s.queues.notify.getJob(id)).toBeUndefined();
+
+      await s.start('download', ENV);
+      const [record] = await s.waitTerminal([id], 30_000);
+      await recordFigures(
+        'handoff_lost_notify',
+        { kills: 1, completed: record?.status === 'completed' ? 1 : 0, callbacks },
+        { seed: '-', seconds: (Date.now() - startedAt) / 1000 },
+      );
+      expect(record?.status).toBe('completed');
+      expect(callbacks).toBe(1);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+});
