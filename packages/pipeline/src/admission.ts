@@ -13,7 +13,7 @@ export interface Admission {
    * either), only this job for `budget` (other tenants may still have budget).
    * Throws a ReelayError `budget_exceeded` when the generation must fail instead of waiting.
    */
-  admit(record: GenerationRecord): Promise<AdmissionDecision>;
+  admit(record: GenerationRecord, options?: RecordWriteOptions): Promise<AdmissionDecision>;
   /**
    * Right after the create call of an admitted run, or instead of it: `answered` (any reply, success
    * or refusal), `unknown` (no reply: timeout, reset — it may still be on its way), or `not_sent` (the
@@ -29,19 +29,37 @@ export interface Admission {
    * cancelled, or about to be resubmitted): free its in-flight slot and settle its cost.
    * Called at least once per video; must be idempotent.
    */
-  settle(record: GenerationRecord, outcome: SettleOutcome): Promise<void>;
+  settle(
+    record: GenerationRecord,
+    outcome: SettleOutcome,
+    options?: RecordWriteOptions,
+  ): Promise<SettleResult | undefined>;
   /** Before a read (retrieve, content): same contract as admit, for the read budget. */
   beforeRead?(): Promise<AdmissionDecision>;
   /** Every provider response, to learn from rate-limit headers at once. */
   observe?(info: ProviderResponseInfo): void;
 }
 
+/**
+ * `deferCost`: the caller writes the returned `cost` onto the record itself, with the update it makes
+ * next anyway (one record write fewer per call). Default: the admission writes it.
+ */
+export interface RecordWriteOptions {
+  deferCost?: boolean;
+}
+
+/** With `deferCost`: the record's new `cost`, when it changed (absent: nothing to write). */
+export interface SettleResult {
+  cost?: { estimatedUsd: number; actualUsd?: number };
+}
+
 export type AdmissionDecision =
   /**
    * `at`: the instant (ms, the admission's clock) whose budget periods the cost was reserved in;
    * submit records it as the create's intent time. Absent: now.
+   * `cost`: with `deferCost`, the estimate the caller must put on the record (absent: nothing new).
    */
-  | { admitted: true; at?: number }
+  | { admitted: true; at?: number; cost?: { estimatedUsd: number } }
   | { admitted: false; retryInMs: number; reason: 'rate' | 'in_flight' | 'budget' };
 
 export interface SettleOutcome {
@@ -55,5 +73,5 @@ export interface SettleOutcome {
 export const admitAll: Admission = {
   admit: async () => ({ admitted: true }),
   abandon: async () => {},
-  settle: async () => {},
+  settle: async () => undefined,
 };

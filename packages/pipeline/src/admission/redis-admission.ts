@@ -11,7 +11,13 @@ import {
 } from '@reelay/core';
 import type { ProviderResponseInfo } from '@reelay/providers';
 import type { Redis } from 'ioredis';
-import type { Admission, AdmissionDecision, SettleOutcome } from '../admission.ts';
+import type {
+  Admission,
+  AdmissionDecision,
+  RecordWriteOptions,
+  SettleOutcome,
+  SettleResult,
+} from '../admission.ts';
 import {
   type AdmissionOptions,
   type AdmissionOptionsInput,
@@ -63,10 +69,11 @@ export class RedisAdmission implements Admission {
    * rolled over while the lease and slot were taken (or slept to), the reservation is moved to the
    * new period, against its limits, before the create may go.
    */
-  async admit(record: GenerationRecord): Promise<AdmissionDecision> {
+  async admit(record: GenerationRecord, options: RecordWriteOptions = {}): Promise<AdmissionDecision> {
     const o = this.options;
+    const defer = options.deferCost === true;
     let now = o.clock();
-    let budget = await this.reserveBudget(record, now);
+    let budget = await this.reserveBudget(record, now, defer);
     if (!budget.reserved) return budget.refusal;
     let budgetCreated = budget.created;
     const held = await this.takeLeaseAndSlot(record);
@@ -76,14 +83,19 @@ export class RedisAdmission implements Admission {
     }
     for (;;) {
       const at = o.clock();
-      if (samePeriods(o, now, at)) return { admitted: true, at };
+      if (samePeriods(o, now, at)) {
+        // A new reservation's estimate goes on the record: here, or with the caller's next write.
+        return defer && budgetCreated
+          ? { admitted: true, at, cost: { estimatedUsd: this.estimateUsd(record) } }
+          : { admitted: true, at };
+      }
       now = at;
       const undo = async () => {
         await this.undoLeaseAndSlot(record, held.leaseCreated);
         if (budgetCreated) await this.ledger.release(record.id, record.attempts.resubmits);
       };
       try {
-        budget = await this.reserveBudget(record, now);
+        budget = await this.reserveBudget(record, now, defer);
       } catch (error) {
         await undo(); // budget_exceeded in fail mode: nothing may stay held
         throw error;
@@ -100,6 +112,7 @@ export class RedisAdmission implements Admission {
   private async reserveBudget(
     record: GenerationRecord,
     now: number,
+    deferCost: boolean,
   ): Promise<{ reserved: true; created: boolean } | { reserved: false; refusal: AdmissionDecision }> {
     const o = this.options;
     const estimate = this.estimateUsd(record);
@@ -125,7 +138,8 @@ export class RedisAdmission implements Admission {
         },
       };
     }
-    if (budget.created) await this.store.update(record.id, { cost: { estimatedUsd: estimate } });
+    if (budget.created && !deferCost)
+      await this.store.update(record.id, { cost: { estimatedUsd: estimate } });
     return { reserved: true, created: budget.created };
   }
 
@@ -192,8 +206,14 @@ export class RedisAdmission implements Admission {
     await this.ledger.release(record.id, record.attempts.resubmits);
   }
 
-  async settle(record: GenerationRecord, outcome: SettleOutcome): Promise<void> {
-    await this.leases.release(record.id);
+  async settle(
+    record: GenerationRecord,
+    outcome: SettleOutcome,
+    options: RecordWriteOptions = {},
+  ): Promise<SettleResult> {
+    // Without a cap no lease was taken (as abandon); one left from a capped run is reclaimed by the
+    // lease scripts once its record is finished.
+    if (this.options.maxInFlight > 0) await this.leases.release(record.id);
     const billed =
       outcome.billedSeconds ?? (outcome.status === 'completed' ? Number(record.request.seconds) : 0);
     const { model, size } = record.request;
@@ -201,10 +221,11 @@ export class RedisAdmission implements Admission {
       billed * pricePerSecond(this.options.prices, model, size, this.options.fallbackUsdPerSecond),
     );
     const closed = await this.ledger.settle(record.id, record.attempts.resubmits, actualUsd);
-    if (closed) {
-      const estimatedUsd = record.cost?.estimatedUsd ?? this.estimateUsd(record);
-      await this.store.update(record.id, { cost: { estimatedUsd, actualUsd } }, { from: '*' });
-    }
+    if (!closed) return {};
+    const cost = { estimatedUsd: record.cost?.estimatedUsd ?? this.estimateUsd(record), actualUsd };
+    if (options.deferCost) return { cost };
+    await this.store.update(record.id, { cost }, { from: '*' });
+    return {};
   }
 
   async beforeRead(): Promise<AdmissionDecision> {

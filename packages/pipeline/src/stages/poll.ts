@@ -127,12 +127,15 @@ async function completed(
   video: ProviderVideo,
   round: number,
 ): Promise<StageSummary | undefined> {
-  await ctx.admission.settle(record, {
-    status: 'completed',
-    videoId: video.id,
-    billedSeconds: Number(video.seconds),
-  });
+  // The settled cost goes on the record with the move to downloading: one record write, not two.
+  const settled = await ctx.admission.settle(
+    record,
+    { status: 'completed', videoId: video.id, billedSeconds: Number(video.seconds) },
+    { deferCost: true },
+  );
+  const cost = settled ? settled.cost : undefined;
   const patch = {
+    ...(cost ? { cost } : {}),
     progress: 100,
     timings: {
       generatedAt: Date.now(),
@@ -144,6 +147,8 @@ async function completed(
     status: 'downloading',
     from: ['generating'],
   });
+  // Cancelled meanwhile: the cost settled above still goes on the record, whatever its status.
+  if (!applied && cost) await ctx.store.update(record.id, { cost }, { from: '*' });
   ctx.logger.info(
     { generationId: record.id, videoId: video.id, stage: 'poll' },
     'generated; handing on to download',
@@ -159,6 +164,7 @@ async function completed(
     {
       ...rest,
       ...(patch.providerExpiresAt !== undefined ? { providerExpiresAt: patch.providerExpiresAt } : {}),
+      ...(cost ? { cost } : {}),
       status: 'downloading',
       progress: 100,
       timings: { ...record.timings, ...patch.timings },

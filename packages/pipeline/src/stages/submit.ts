@@ -5,6 +5,7 @@ import type { PipelineContext } from '../context.ts';
 import { handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { shouldCrashAfterCreate } from '../faults.ts';
 import { firstCheckDelay } from '../poll-schedule.ts';
+import { type StageSummary, stageSummary } from '../stage-summary.ts';
 
 /** Lock extension before a create when the worker's lock duration is unknown (BullMQ's default). */
 const LOCK_EXTENSION_MS = 30_000;
@@ -24,10 +25,10 @@ export async function processSubmit(
   job: Job,
   token?: string,
   worker?: Worker,
-): Promise<void> {
+): Promise<StageSummary | undefined> {
   const { generationId, round } = jobSchemas.submit.parse(job.data);
   try {
-    await submitOnce(ctx, generationId, round, job, token, worker?.opts.lockDuration);
+    return await submitOnce(ctx, generationId, round, job, token, worker?.opts.lockDuration);
   } catch (error) {
     await handleStageError(ctx, 'submit', job, worker, error, generationId, token);
   }
@@ -40,18 +41,22 @@ async function submitOnce(
   job?: Job,
   token?: string,
   lockMs: number = LOCK_EXTENSION_MS,
-): Promise<void> {
+): Promise<StageSummary | undefined> {
   const record = await ctx.store.get(generationId);
   if (!record || isTerminal(record.status) || record.attempts.resubmits !== round) return;
-  if (record.providerVideoId) return handOff(ctx, record, record.providerVideoId, round);
+  if (record.providerVideoId) {
+    await handOff(ctx, record, record.providerVideoId, round);
+    return undefined;
+  }
 
   const intentAt = record.timings.submitIntentAt ?? 0;
   if (intentAt > 0) {
     const found = await reconcile(ctx, record, intentAt);
-    if (found) return recordVideo(ctx, record, found, round);
+    if (found) return recordVideo(ctx, record, found, round, record);
   }
 
-  const decision = await ctx.admission.admit(record);
+  // The estimate (if new) goes on the record with the intent below: one record write, not two.
+  const decision = await ctx.admission.admit(record, { deferCost: true });
   throwIfNotAdmitted(decision);
   // Every admitted run tells the admission whether and how its create went out, exactly once.
   let reported = false;
@@ -66,19 +71,32 @@ async function submitOnce(
     }
   };
   let video: ProviderVideo;
+  let left: GenerationRecord = record; // the record as this run has written it so far
   try {
     // The intent is dated at the admission's instant: its cost was reserved in that instant's periods.
     const now = (decision.admitted ? decision.at : undefined) ?? Date.now();
+    const cost = decision.admitted ? decision.cost : undefined;
     const marked = await ctx.store.update(
       generationId,
-      { timings: { submitIntentAt: now }, attempts: { submit: record.attempts.submit + 1 } },
+      {
+        timings: { submitIntentAt: now },
+        attempts: { submit: record.attempts.submit + 1 },
+        ...(cost ? { cost } : {}),
+      },
       { status: 'submitting', from: ['queued', 'submitting'] },
     );
     if (!marked.applied) {
       await report('not_sent');
       await ctx.admission.abandon(record); // cancelled meanwhile
-      return;
+      return undefined;
     }
+    left = {
+      ...record,
+      status: 'submitting',
+      attempts: { ...record.attempts, submit: record.attempts.submit + 1 },
+      timings: { ...record.timings, submitIntentAt: now },
+      ...(cost ? { cost } : {}),
+    };
 
     // Fence: a run whose lock lapsed (its event loop stalled past the lock duration) may have been
     // handed to another worker; only the holder of a live lock may pay for a create. Extending the
@@ -112,7 +130,7 @@ async function submitOnce(
   // TEST-ONLY fault hook (faults.ts, REELAY_FAULT_CRASH_AFTER_CREATE, off by default): die between the
   // paid create and the record write, the window the ledger and reconciliation exist for.
   if (shouldCrashAfterCreate()) process.kill(process.pid, 'SIGKILL');
-  await recordVideo(ctx, record, video, round);
+  return recordVideo(ctx, record, video, round, left);
 }
 
 async function reconcile(
@@ -138,12 +156,14 @@ async function reconcile(
   return found;
 }
 
+/** Returns the record as it leaves it (for the stage-end report), or undefined when it was not applied. */
 async function recordVideo(
   ctx: PipelineContext,
   record: GenerationRecord,
   video: ProviderVideo,
   round: number,
-): Promise<void> {
+  left: GenerationRecord,
+): Promise<StageSummary | undefined> {
   let chosen = video;
   if (!(await ctx.store.claimVideo(chosen.id, record.id))) {
     // Another generation reconciled onto the video we just created, so the one it created is ours.
@@ -159,9 +179,10 @@ async function recordVideo(
     }
     chosen = other;
   }
-  await ctx.store.update(
+  const submittedAt = Date.now();
+  const { applied } = await ctx.store.update(
     record.id,
-    { providerVideoId: chosen.id, timings: { submittedAt: Date.now() } },
+    { providerVideoId: chosen.id, timings: { submittedAt } },
     { status: 'generating', from: ['queued', 'submitting'] },
   );
   ctx.logger.info(
@@ -169,6 +190,16 @@ async function recordVideo(
     'submitted to provider',
   );
   await handOff(ctx, record, chosen.id, round);
+  if (!applied) return undefined; // cancelled meanwhile: the report reads what it became
+  return stageSummary(
+    {
+      ...left,
+      status: 'generating',
+      providerVideoId: chosen.id,
+      timings: { ...left.timings, submittedAt, updatedAt: submittedAt },
+    },
+    false,
+  );
 }
 
 async function handOff(
