@@ -3,7 +3,12 @@
  * KEYS[1] the round's reservation (hash), KEYS[2] tenants seen (set), KEYS[3..2+N] spend hashes
  * (fields `reserved`, `spent`, micro-USD), one per scope and period
  * ARGV[1] amount (micro-USD), ARGV[2] tenant, ARGV[3] ttl s of the spend and reservation keys,
- * ARGV[4..3+N] each scope's limit (micro-USD; 0 = no limit)
+ * ARGV[4..3+N] each scope's limit (micro-USD; 0 = no limit),
+ * ARGV[4+N..3+2N] each spend key's ttl s when it is set only once (its period's end + ARGV[3], from
+ * now), or 0 = ARGV[3], pushed out by every reservation (as before periods were passed in).
+ * A once-set ttl is set only when the key's `reserved` was 0 before this reservation — always so when
+ * the key is new, so every spend key that exists carries a ttl reaching past its period's end; under
+ * load that skips an EXPIRE per scope per reservation.
  * Returns {1, 1}: reserved; {1, 0}: this round is reserved (in these very periods) or settled already,
  *         nothing added; {1, 2}: this round was reserved in other periods (an earlier run admitted it
  *         before a rollover and sent nothing): moved to these, checked against their limits;
@@ -40,13 +45,19 @@ end
 local kept = {}
 for i = 1, n do
   local key = KEYS[2 + i]
+  local added = amount
   if old[key] then
     kept[key] = true
-    if amount ~= oldAmount then redis.call('HINCRBY', key, 'reserved', amount - oldAmount) end
-  else
-    redis.call('HINCRBY', key, 'reserved', amount)
+    added = amount - oldAmount
   end
-  redis.call('EXPIRE', key, ARGV[3])
+  local at = tonumber(ARGV[3 + n + i]) or 0
+  local total = nil
+  if added ~= 0 or not old[key] then total = redis.call('HINCRBY', key, 'reserved', added) end
+  if at == 0 then
+    redis.call('EXPIRE', key, ARGV[3])
+  elseif total == nil or total == added then
+    redis.call('EXPIRE', key, at)
+  end
 end
 for name in pairs(old) do
   if not kept[name] then redis.call('HINCRBY', name, 'reserved', -oldAmount) end

@@ -9,6 +9,12 @@ export interface BudgetScope {
   period: string;
   /** Limit in USD for this scope and period; 0 = none (still counted, for metrics). */
   limitUsd: number;
+  /**
+   * When the period ends, ms. Given, its spend key's ttl is set once, reaching KEY_TTL_S past that end
+   * (and at least KEY_TTL_S from now), not pushed out by every reservation; absent, it is pushed out to
+   * KEY_TTL_S from now by every reservation.
+   */
+  endsAt?: number;
 }
 
 /** What a scope has spent and holds reserved in one period, USD. */
@@ -20,10 +26,13 @@ export interface SpendFigures {
 }
 
 const MICRO = 1_000_000;
-/** Spend keys outlive their period long enough for a month's figures to be read after it ends. */
+/** Spend keys outlive their period (by this long after its end) so a month's figures can be read after it ends. */
 const KEY_TTL_S = 40 * 24 * 3600;
 
 const toMicro = (usd: number) => Math.round(usd * MICRO);
+
+/** Ttl of a spend key set once: past its period's end by KEY_TTL_S, never less than KEY_TTL_S from now. */
+const onceTtlS = (endsAt: number) => KEY_TTL_S + Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
 
 /**
  * Cost reservations and spend per budget scope and period, in Redis (integer micro-dollars, so
@@ -59,6 +68,7 @@ export class SpendLedger {
       tenant,
       KEY_TTL_S,
       ...scopes.map((s) => toMicro(s.limitUsd)),
+      ...scopes.map((s) => (s.endsAt === undefined ? 0 : onceTtlS(s.endsAt))),
     )) as [number, number];
     if (ok === 1) return { reserved: true, created: value === 1, moved: value === 2 };
     const over = scopes[value - 1];

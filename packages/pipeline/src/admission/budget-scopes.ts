@@ -7,10 +7,20 @@ export function scopesFor(options: AdmissionOptions, tenant: string, now: number
   const b = options.budgets;
   const own = b.tenants[tenant];
   const scopes: BudgetScope[] = [
-    { scope: 'global', period: day.id, limitUsd: b.globalDailyUsd },
-    { scope: 'global', period: month.id, limitUsd: b.globalMonthlyUsd },
-    { scope: `tenant:${tenant}`, period: day.id, limitUsd: own?.dailyUsd ?? b.tenantDailyUsd },
-    { scope: `tenant:${tenant}`, period: month.id, limitUsd: own?.monthlyUsd ?? b.tenantMonthlyUsd },
+    { scope: 'global', period: day.id, limitUsd: b.globalDailyUsd, endsAt: day.endsAt },
+    { scope: 'global', period: month.id, limitUsd: b.globalMonthlyUsd, endsAt: month.endsAt },
+    {
+      scope: `tenant:${tenant}`,
+      period: day.id,
+      limitUsd: own?.dailyUsd ?? b.tenantDailyUsd,
+      endsAt: day.endsAt,
+    },
+    {
+      scope: `tenant:${tenant}`,
+      period: month.id,
+      limitUsd: own?.monthlyUsd ?? b.tenantMonthlyUsd,
+      endsAt: month.endsAt,
+    },
   ];
   return { scopes, endsAt: { [day.id]: day.endsAt, [month.id]: month.endsAt } as Record<string, number> };
 }
