@@ -19,6 +19,13 @@ module.exports = {
       to: { path: '^apps/' },
     },
     {
+      name: 'chaos-runs-apps-as-processes',
+      comment: 'The chaos suite starts apps by path as processes, as in production; it never imports their source.',
+      severity: 'error',
+      from: { path: '^chaos/' },
+      to: { path: '^apps/' },
+    },
+    {
       name: 'provider-sim-is-an-outsider',
       comment: 'The simulator plays the outside vendor: it imports nothing of ours.',
       severity: 'error',
