@@ -59,7 +59,10 @@ while popped < max do
       pending[#pending + 1] = id
     end
     popped = popped + served
-    redis.call('ZADD', KEYS[4], unpack(pending))
+    -- In slices well inside Lua's unpack limit (a batch may be configured large).
+    for s = 1, #pending, 2000 do
+      redis.call('ZADD', KEYS[4], unpack(pending, s, math.min(s + 1999, #pending)))
+    end
   end
   if served == #tags and redis.call('EXISTS', queue) == 1 then
     redis.call('ZADD', KEYS[1], string.format('%.17g', tags[served] + 1 / w), tenant)
