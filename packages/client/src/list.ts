@@ -25,7 +25,8 @@ function decodeCursor(cursor: string): Position {
 }
 
 /**
- * Newest first over one index (tenant, status or all; score = createdAt), cursor-paged by score so a
+ * Newest first over one index (tenant, status or all; score = createdAt; generations created in the
+ * same millisecond in descending id order), cursor-paged by score so a
  * page does not shift when new generations arrive. With both tenant and status, the tenant index is
  * walked and filtered by status; a scan is bounded, and a short page still carries a cursor.
  */

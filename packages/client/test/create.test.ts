@@ -275,13 +275,22 @@ describe('list', () => {
   it('pages newest first with a cursor and filters by status and tenant', async () => {
     const client = fx.client();
     const ids: string[] = [];
+    const created: { id: string; createdAt: number }[] = [];
     for (let i = 0; i < 7; i++) {
       const { data } = await client.generations.create(
         { prompt: `p${i}` },
         { tenant: i % 2 ? 'acme' : 'zeta' },
       );
       ids.push(data[0]!.id);
+      const { createdAt } = (await client.generations.retrieve(data[0]!.id)).timings;
+      created.push({ id: data[0]!.id, createdAt });
     }
+    // Newest first; generations created in the same millisecond come in descending id order.
+    const newestFirst = (subset: string[]) =>
+      created
+        .filter((g) => subset.includes(g.id))
+        .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
+        .map((g) => g.id);
     await client.generations.cancel(ids[1]!);
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -291,11 +300,11 @@ describe('list', () => {
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
     }
-    expect(seen).toEqual([...ids].reverse());
+    expect(seen).toEqual(newestFirst(ids));
     const acme = await client.generations.list({ tenant: 'acme' });
-    expect(acme.data.map((g) => g.id)).toEqual([ids[5], ids[3], ids[1]]);
+    expect(acme.data.map((g) => g.id)).toEqual(newestFirst([ids[5]!, ids[3]!, ids[1]!]));
     const acmeQueued = await client.generations.list({ tenant: 'acme', status: 'queued' });
-    expect(acmeQueued.data.map((g) => g.id)).toEqual([ids[5], ids[3]]);
+    expect(acmeQueued.data.map((g) => g.id)).toEqual(newestFirst([ids[5]!, ids[3]!]));
     const cancelled = await client.generations.list({ status: 'cancelled' });
     expect(cancelled.data.map((g) => g.id)).toEqual([ids[1]]);
     await expect(client.generations.list({ cursor: 'nonsense' })).rejects.toMatchObject({ param: 'cursor' });

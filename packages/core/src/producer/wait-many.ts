@@ -1,9 +1,8 @@
-import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { STAGES } from '../catalog.ts';
 import type { GenerationRecord } from '../record.ts';
 import type { GenerationStore } from '../records.ts';
 import { isTerminal } from '../status.ts';
+import { openStageEvents } from './waiter.ts';
 
 export interface WaitManyOptions {
   /** Stop waiting after this many ms: the result then lists what had not ended. Default: forever. */
@@ -52,20 +51,10 @@ export async function waitForGenerations(
   const counts: WaitManyCounts = { total: waiting.size, ended: 0, failed: 0 };
   if (waiting.size === 0) return { ended, pending: new Map() };
 
-  const [sec, usec] = await connection.time();
-  const lastEventId = `${Number(sec) * 1000 + Math.floor(Number(usec) / 1000) - 1}-0`;
-  const events = STAGES.map(
-    (stage) =>
-      new QueueEvents(stage, {
-        connection: connectionOptions(connection),
-        prefix: store.prefix,
-        lastEventId,
-      }),
-  );
+  const events = await openStageEvents(store, connection);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
-    await Promise.all(events.map((e) => e.waitUntilReady()));
     return await new Promise<WaitManyResult>((resolve, reject) => {
       const finish = () => {
         const pending = new Map<string, GenerationRecord | null>();
@@ -125,18 +114,4 @@ export async function waitForGenerations(
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(events.map((e) => e.close()));
   }
-}
-
-/** Options for a connection of BullMQ's own (which it then also closes), copied from ours. */
-function connectionOptions(connection: Redis) {
-  const o = connection.options;
-  return {
-    host: o.host,
-    port: o.port,
-    db: o.db,
-    maxRetriesPerRequest: null,
-    ...(o.username ? { username: o.username } : {}),
-    ...(o.password ? { password: o.password } : {}),
-    ...(o.tls ? { tls: o.tls } : {}),
-  };
 }

@@ -26,23 +26,10 @@ export async function waitForGeneration(
   options: WaitOptions = {},
 ): Promise<GenerationRecord> {
   options.signal?.throwIfAborted();
-  // Read the event streams from now on the Redis clock, not from '$': QueueEvents issues its first
-  // XREAD only after its connection is ready and named, and an event between our first look at the
-  // record and that XREAD (the last one, under load) would be lost and the wait would never end.
-  const [sec, usec] = await connection.time();
-  const lastEventId = `${Number(sec) * 1000 + Math.floor(Number(usec) / 1000) - 1}-0`;
-  const events = STAGES.map(
-    (stage) =>
-      new QueueEvents(stage, {
-        connection: connectionOptions(connection),
-        prefix: store.prefix,
-        lastEventId,
-      }),
-  );
+  const events = await openStageEvents(store, connection);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
-    await Promise.all(events.map((e) => e.waitUntilReady()));
     return await new Promise<GenerationRecord>((resolve, reject) => {
       let last: string | undefined;
       const check = async () => {
@@ -87,6 +74,32 @@ export async function waitForGeneration(
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(events.map((e) => e.close()));
   }
+}
+
+/**
+ * One QueueEvents reader per stage queue, ready. They read the event streams from now on the Redis
+ * clock, not from '$': QueueEvents issues its first XREAD only after its connection is ready and
+ * named, and an event between the caller's first look at a record and that XREAD (the last one,
+ * under load) would be lost and the wait would never end. The caller closes them.
+ */
+export async function openStageEvents(store: GenerationStore, connection: Redis): Promise<QueueEvents[]> {
+  const [sec, usec] = await connection.time();
+  const lastEventId = `${Number(sec) * 1000 + Math.floor(Number(usec) / 1000) - 1}-0`;
+  const events = STAGES.map(
+    (stage) =>
+      new QueueEvents(stage, {
+        connection: connectionOptions(connection),
+        prefix: store.prefix,
+        lastEventId,
+      }),
+  );
+  try {
+    await Promise.all(events.map((e) => e.waitUntilReady()));
+  } catch (error) {
+    await Promise.all(events.map((e) => e.close()));
+    throw error;
+  }
+  return events;
 }
 
 /** Options for a connection of BullMQ's own (which it then also closes), copied from ours. */
