@@ -89,11 +89,14 @@ export const workerEnvSchema = z.object({
   /** Tenant weights for fair sharing, `acme=3,beta=1`; unnamed tenants weigh 1. */
   REELAY_TENANT_WEIGHTS: z.string().default(''),
   /**
-   * Submit jobs kept ready in the submit queue by the fair dispatcher; the rest wait in their tenants'
-   * backlogs and are released in weighted-fair order. Keep it above the submit concurrency of all
-   * replicas together, or the limit is the window, not the workers.
+   * Submit jobs kept ready (waiting) in the submit queue by the fair dispatcher; the rest wait in their
+   * tenants' backlogs and are released in weighted-fair order. Default: this process's submit
+   * concurrency. Every ready job is ahead of a tenant that arrives now: while the provider's rate
+   * binds, a window of 64 made a light tenant wait ≈ 6 s at 10 creates/s before its first turn. The
+   * dispatcher refills on every job a worker takes, so a window below the concurrency of all replicas
+   * together idles no worker unless refills (a few Redis round trips) lag the create rate.
    */
-  REELAY_FAIR_WINDOW: envField.int({ min: 1, max: 10_000, default: 64 }),
+  REELAY_FAIR_WINDOW: z.coerce.number().int().min(1).max(10_000).optional(),
   /** How often BullMQ looks for jobs whose worker died, ms (a dead worker's job returns within ~2×). */
   REELAY_STALLED_INTERVAL_MS: envField.int({ min: 100, default: 30_000 }),
   /** A job whose worker died more often than this is failed (the sweeper then re-adds its generation). */

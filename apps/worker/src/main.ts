@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const dispatcher = stages.includes('submit')
     ? startFairDispatcher(ctx, redis, {
         weights: parseTenantWeights(env.REELAY_TENANT_WEIGHTS),
-        readyWindow: env.REELAY_FAIR_WINDOW,
+        readyWindow: env.REELAY_FAIR_WINDOW ?? env.REELAY_SUBMIT_CONCURRENCY,
       })
     : undefined;
   let running = true;

@@ -45,8 +45,12 @@ export async function scrape(worker: WorkerProcess): Promise<Scrape> {
 
 /** Samples of `name` whose labels include `labels`. */
 export function samples(families: Family[], name: string, labels: Record<string, string> = {}): Sample[] {
-  const family = families.find((f) => f.name === name);
-  return (family?.metrics ?? []).filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  // In the `series` view one name can head several families: a histogram's `…_count` lines stand apart
+  // (one per label set, after its buckets and sum), and the parser starts a new family at each run.
+  return families
+    .filter((f) => f.name === name)
+    .flatMap((f) => f.metrics)
+    .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
 }
 
 /** Sum of the values of matching samples. */
