@@ -1,24 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { type AppProcess, type RedisFixture, startApi, startRedis } from '@reelay/testing';
+import {
+  type AppProcess,
+  type PromFamily,
+  parsePrometheus,
+  promSamples,
+  promTotal,
+  type RedisFixture,
+  startApi,
+  startRedis,
+} from '@reelay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The catalogue dashboards and alerts are checked against (infra/test): the exporter must match it.
 import { API_METRICS, METRICS } from '../../../infra/test/lib/metrics.ts';
 
-interface Family {
-  name: string;
-  type: string;
-  metrics: Array<{ labels?: Record<string, string>; value?: string }>;
-}
-// A real exposition-format parser (CommonJS, no types: its whole API is this one function).
-const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
-
-function value(families: Family[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const match = families
-    .find((f) => f.name === name)
-    ?.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-  if (!match || match.length === 0) return undefined;
-  return match.reduce((sum, m) => sum + Number(m.value ?? 0), 0);
+function value(
+  families: PromFamily[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  return promSamples(families, name, labels).length === 0 ? undefined : promTotal(families, name, labels);
 }
 
 const RPM = 5;
@@ -80,7 +80,7 @@ describe('/metrics of the api process', () => {
     const res = await fetch(`${api.url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const families = parse(await res.text());
+    const families = parsePrometheus(await res.text());
     const requests = (labels: Record<string, string>) => value(families, 'reelay_api_requests_total', labels);
 
     expect(families.find((f) => f.name === 'reelay_api_requests_total')?.type).toBe('COUNTER');

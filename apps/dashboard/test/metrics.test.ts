@@ -1,26 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { type PromFamily, parsePrometheus, promSamples, promTotal } from '@reelay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The catalogue dashboards and alerts are checked against (infra/test): the exporter must match it.
 import { METRICS } from '../../../infra/test/lib/metrics.ts';
 import { type PipelineRun, startPipeline } from './pipeline-run.ts';
 import { type AppProcess, startDashboard } from './processes.ts';
 
-interface Family {
-  name: string;
-  type: string;
-  metrics: Array<{ labels?: Record<string, string>; value?: string }>;
-}
-// A real exposition-format parser (CommonJS, no types: its whole API is this one function).
-const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
-
-function value(families: Family[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const match = families
-    .find((f) => f.name === name)
-    ?.metrics.filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-  if (!match || match.length === 0) return undefined;
-  return match.reduce((sum, m) => sum + Number(m.value ?? 0), 0);
+function value(
+  families: PromFamily[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  return promSamples(families, name, labels).length === 0 ? undefined : promTotal(families, name, labels);
 }
 
 const HASH_PASSWORD = fileURLToPath(new URL('../src/hash-password.ts', import.meta.url));
@@ -43,13 +35,13 @@ afterAll(async () => {
   await run?.close();
 });
 
-async function scrape(): Promise<Family[]> {
+async function scrape(): Promise<PromFamily[]> {
   // Open like /healthz (Prometheus scrapes without credentials), while the pages are not.
   expect((await fetch(`${dash.url}/health`)).status).toBe(401);
   const res = await fetch(`${dash.url}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parse(await res.text());
+  return parsePrometheus(await res.text());
 }
 
 const STAGES = ['submit', 'poll', 'download', 'notify'];

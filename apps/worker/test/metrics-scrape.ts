@@ -1,19 +1,8 @@
-import { createRequire } from 'node:module';
+import { type PromFamily, type PromSample, parsePrometheus, promSamples, promTotal } from '@reelay/testing';
 import type { WorkerProcess } from './processes.ts';
 
-/** One sample as parse-prometheus-text-format returns it. */
-export interface Sample {
-  labels?: Record<string, string>;
-  value?: string;
-}
-export interface Family {
-  name: string;
-  type: string;
-  metrics: Sample[];
-}
-
-// The package ships CommonJS without types: its whole API is this one function.
-const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
+export type Sample = PromSample;
+export type Family = PromFamily;
 
 /** The worker's health port, from its `worker ready` log line. */
 export function portOf(worker: WorkerProcess): number {
@@ -38,22 +27,9 @@ export async function scrape(worker: WorkerProcess): Promise<Scrape> {
   const text = await res.text();
   return {
     contentType: res.headers.get('content-type') ?? '',
-    families: parse(text),
-    series: parse(text.replace(/^(# TYPE \S+) histogram$/gm, '$1 untyped')),
+    families: parsePrometheus(text),
+    series: parsePrometheus(text.replace(/^(# TYPE \S+) histogram$/gm, '$1 untyped')),
   };
 }
 
-/** Samples of `name` whose labels include `labels`. */
-export function samples(families: Family[], name: string, labels: Record<string, string> = {}): Sample[] {
-  // In the `series` view one name can head several families: a histogram's `…_count` lines stand apart
-  // (one per label set, after its buckets and sum), and the parser starts a new family at each run.
-  return families
-    .filter((f) => f.name === name)
-    .flatMap((f) => f.metrics)
-    .filter((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-}
-
-/** Sum of the values of matching samples. */
-export function total(families: Family[], name: string, labels: Record<string, string> = {}): number {
-  return samples(families, name, labels).reduce((sum, m) => sum + Number(m.value ?? 0), 0);
-}
+export { promSamples as samples, promTotal as total };

@@ -15,3 +15,5 @@ export { APP_MAINS, startApi, startAppProcess, startDashboard, startWorker } fro
 export type { AppProcess, WorkerProcess } from './processes.ts';
 export { PIPELINE_TIME_SCALE, startPipelineServices } from './pipeline-harness.ts';
 export type { PipelineServices, PipelineServicesOptions } from './pipeline-harness.ts';
+export { parsePrometheus, promSamples, promTotal } from './prometheus.ts';
+export type { PromFamily, PromSample } from './prometheus.ts';
