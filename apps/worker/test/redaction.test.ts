@@ -30,7 +30,10 @@ describe('secrets in logs, whole pipeline at debug level', () => {
     );
     const workers = await Promise.all([h.start('submit'), h.start('poll'), h.start('download')]);
     const ok = await h.waitAll(await h.enqueue(4));
-    expect(ok.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    // A failure names its code and message, so a red run says why.
+    const outcome = (r: { status: string; error?: { code: string; message: string } | null }) =>
+      r.status === 'completed' ? r.status : `${r.status}: ${r.error?.code} ${r.error?.message}`;
+    expect(ok.map(outcome)).toEqual(['completed', 'completed', 'completed', 'completed']);
     // A failure path too: the provider refuses the next video for content policy.
     await h.sim.configure({ failureRate: 1, failureCode: 'moderation_blocked' });
     const [failed] = await h.waitAll(await h.enqueue(1));

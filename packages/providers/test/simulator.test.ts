@@ -241,4 +241,57 @@ describe('OpenAI adapter against the provider simulator', () => {
       await sim.configure({ createRpm: 10_000 });
     }
   });
+  it('sends a read again after a 5xx (twice by default), and never a create', async () => {
+    const video = await provider.create(request, { idempotencyKey: key() });
+    await sim.configure({ serverErrorRate: 1 });
+    try {
+      responses.length = 0;
+      const read = await failure(provider.retrieve(video.id));
+      expect(read).toMatchObject({ kind: 'transient', status: 500 });
+      expect(responses.filter((r) => r.endpoint === 'retrieve').map((r) => r.status)).toEqual([
+        500, 500, 500,
+      ]);
+
+      const once = createOpenAIProvider({
+        apiKey: sim.apiKey,
+        baseURL: sim.baseURL,
+        env: {},
+        readRetries: 0,
+        onResponse: (info) => responses.push(info),
+      });
+      responses.length = 0;
+      await failure(once.retrieve(video.id));
+      expect(responses.map((r) => r.status)).toEqual([500]);
+
+      responses.length = 0;
+      const created = await failure(provider.create(request, { idempotencyKey: key() }));
+      expect(created).toMatchObject({ kind: 'transient', outcomeUnknown: true });
+      expect(responses.filter((r) => r.endpoint === 'create')).toHaveLength(1);
+    } finally {
+      await sim.configure({ serverErrorRate: 0 });
+    }
+  });
+
+  it('rides out a 50 % 5xx rate on reads: every retrieve answers, though many exchanges failed', async () => {
+    // Seeded: the simulator draws its faults from a stream per seed, so this sequence is the same in
+    // every run (five 500s among 13 exchanges, two of them back to back, never three in a row).
+    const flaky = await startSimulator({ flags: { timeScale: 1000, seed: 'reads-c' } });
+    try {
+      const seen: number[] = [];
+      const p = createOpenAIProvider({
+        apiKey: flaky.apiKey,
+        baseURL: flaky.baseURL,
+        env: {},
+        onResponse: (info) => seen.push(info.status),
+      });
+      const video = await p.create(request, { idempotencyKey: key() });
+      await flaky.configure({ serverErrorRate: 0.5 });
+      seen.length = 0;
+      for (let i = 0; i < 8; i++) expect((await p.retrieve(video.id)).id).toBe(video.id);
+      expect(seen.filter((s) => s === 500).length).toBeGreaterThanOrEqual(3);
+      expect(seen.filter((s) => s === 200)).toHaveLength(8);
+    } finally {
+      await flaky.stop();
+    }
+  });
 });

@@ -70,6 +70,28 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
     }
   }
 
+  /**
+   * A read (see `readRetries`): sent again in place after a transient failure that is not a timeout
+   * or an abort. Every exchange still reaches `onResponse`, so metrics count each 5xx.
+   */
+  async function read<T>(endpoint: ProviderEndpoint, run: () => WithResponse<T>, signal?: AbortSignal) {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await call(endpoint, run);
+      } catch (error) {
+        const err = error as ProviderError;
+        const again =
+          retry < config.readRetries &&
+          err.kind === 'transient' &&
+          err.providerCode !== 'timeout' &&
+          err.providerCode !== 'aborted' &&
+          signal?.aborted !== true;
+        if (!again) throw err;
+        await pause(readRetryDelay(retry, err.retryAfterMs), signal);
+      }
+    }
+  }
+
   const request = (signal: AbortSignal | undefined) => ({ maxRetries: 0, ...(signal ? { signal } : {}) });
 
   async function* list(opts: ListOptions = {}): AsyncGenerator<ProviderVideo> {
@@ -82,7 +104,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
       };
       // Paged by hand rather than with the SDK's auto-pagination so that every page's response
       // reaches `onResponse` (rate-limit headers) and fails through the classifier.
-      const page = await call('list', () => client.videos.list(query, request(opts.signal)));
+      const page = await read('list', () => client.videos.list(query, request(opts.signal)), opts.signal);
       for (const video of page.data) yield normalizeVideo(video);
       const cursor = page.last_id || page.data.at(-1)?.id;
       if (!page.has_more || page.data.length === 0 || cursor === undefined || cursor === after) return;
@@ -118,7 +140,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
 
     async retrieve(id: string, opts: CallOptions = {}): Promise<ProviderVideo> {
       requireId(id);
-      return normalizeVideo(await call('retrieve', () => client.videos.retrieve(id, request(opts.signal))));
+      return normalizeVideo(
+        await read('retrieve', () => client.videos.retrieve(id, request(opts.signal)), opts.signal),
+      );
     },
 
     async downloadContent(
@@ -127,8 +151,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
       opts: CallOptions = {},
     ): Promise<ProviderContent> {
       requireId(id);
-      const response = await call('content', () =>
-        client.videos.downloadContent(id, { variant }, request(opts.signal)),
+      const response = await read(
+        'content',
+        () => client.videos.downloadContent(id, { variant }, request(opts.signal)),
+        opts.signal,
       );
       return {
         body: contentStream(response, classify),
@@ -151,8 +177,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
     verifyWebhook,
 
     async moderate(input: string, opts: CallOptions = {}) {
-      const result = await call('moderation', () =>
-        client.moderations.create({ input, model: config.moderationModel }, request(opts.signal)),
+      const result = await read(
+        'moderation',
+        () => client.moderations.create({ input, model: config.moderationModel }, request(opts.signal)),
+        opts.signal,
       );
       const categories = new Set<string>();
       for (const r of result.results) {
@@ -198,6 +226,25 @@ function announcedLength(headers: Headers): number | null {
   const raw = headers.get('content-length');
   if (raw === null || !/^\d+$/.test(raw.trim())) return null;
   return Number(raw.trim());
+}
+
+/** 100 ms · 2^retry capped at 2 s, jittered over its upper half; a provider retry-after up to 2 s wins. */
+export function readRetryDelay(retry: number, retryAfterMs: number | undefined): number {
+  const cap = Math.min(100 * 2 ** retry, 2_000);
+  if (retryAfterMs !== undefined && retryAfterMs <= 2_000) return retryAfterMs;
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function requireId(id: string): void {

@@ -34,6 +34,16 @@ export interface OpenAIProviderOptions {
   /** Model for `moderate`. Default `omni-moderation-latest` (the API's own default, named for clarity). */
   moderationModel?: string;
   /**
+   * How many times a READ (retrieve, list page, content headers, moderation) that failed transiently
+   * — 5xx, a reset connection, an unreadable reply — is sent again in place, after a short jittered
+   * pause (100 ms, 200 ms, ... capped at 2 s, or the provider's retry-after). Reads are free and
+   * idempotent, so a 5xx burst should not spend a job's attempts: a reconciliation that walks four list
+   * pages at a 30 % error rate would otherwise fail three times in four. Timeouts, aborts, 429s and
+   * every create are never retried here (the queue's backoff and the rate limiter own those; a second
+   * create is a second paid video). Default 2; 0 turns it off.
+   */
+  readRetries?: number;
+  /**
    * Called after every HTTP exchange — success or error — with the status and headers
    * (`x-ratelimit-remaining-requests`, `x-ratelimit-reset-requests`, `retry-after-ms`...), for adaptive
    * rate limiting and metrics. Its exceptions are swallowed: a metrics hook must not fail a paid create.
@@ -48,6 +58,7 @@ export interface ResolvedOpenAIProviderOptions {
   baseURL: string;
   model: string;
   timeoutMs: number;
+  readRetries: number;
   webhookSecret: string | undefined;
   defaultHeaders: Record<string, string>;
   name: string;
@@ -58,6 +69,7 @@ export interface ResolvedOpenAIProviderOptions {
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_MODEL = 'sora-2';
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_READ_RETRIES = 2;
 export const DEFAULT_MODERATION_MODEL = 'omni-moderation-latest';
 
 /** Explicit options first, the environment second, defaults last — resolved once, here. */
@@ -88,9 +100,18 @@ export function resolveOpenAIProviderOptions(
       },
     );
   }
+  const readRetries = options.readRetries ?? DEFAULT_READ_RETRIES;
+  if (!Number.isInteger(readRetries) || readRetries < 0 || readRetries > 10) {
+    throw new ReelayError(
+      'config_invalid',
+      `provider readRetries must be an integer from 0 to 10, got ${readRetries}`,
+      { param: 'readRetries' },
+    );
+  }
   return {
     apiKey,
     baseURL,
+    readRetries,
     model: nonEmpty(options.model) ?? nonEmpty(env['REELAY_MODEL']) ?? DEFAULT_MODEL,
     timeoutMs,
     webhookSecret: nonEmpty(options.webhookSecret) ?? nonEmpty(env['OPENAI_WEBHOOK_SECRET']),
