@@ -12,11 +12,18 @@ import type {
 import { CREATE_MANY_SCRIPT, CREATE_SCRIPT, UPDATE_SCRIPT } from './records-scripts.ts';
 import type { GenerationStatus } from './status.ts';
 
+/** The fingerprint of a create without an idempotency key (its id is random: nothing to compare). */
+const NO_FINGERPRINT = '-';
+
 export interface NewGeneration {
   id: string;
   tenant: string;
   request: GenerationRequest;
   provider: string;
+  /**
+   * The caller's key when `id` was derived from it (`generationIdFor`): a create that meets an existing
+   * record is then a replay (same request) or a conflict. Without one the id must be new (random).
+   */
   idempotencyKey?: string;
   metadata?: Record<string, string>;
   callbackUrl?: string;
@@ -170,7 +177,12 @@ export class GenerationStore {
     fields: Record<string, string | number>;
   } {
     const createdAt = input.createdAt ?? Date.now();
-    const fingerprint = requestFingerprint({ request: input.request, tenant: input.tenant });
+    // Only an idempotency key can make two creates meet on one id, so only then is there a request to
+    // compare; a random id's fingerprint would be hashed for nothing on every create.
+    const fingerprint =
+      input.idempotencyKey === undefined
+        ? NO_FINGERPRINT
+        : requestFingerprint({ request: input.request, tenant: input.tenant });
     const fields: Record<string, string | number> = {
       id: input.id,
       status: 'queued',
@@ -200,6 +212,12 @@ export class GenerationStore {
   ): { created: boolean; id: string; status: GenerationStatus } {
     const [ok, existingFingerprint, existingStatus] = reply;
     if (ok === 1) return { created: true, id: input.id, status: 'queued' };
+    if (fingerprint === NO_FINGERPRINT) {
+      throw new ReelayError(
+        'internal',
+        `generation ${input.id} already exists; an id without an idempotency key must be new`,
+      );
+    }
     if (existingFingerprint !== fingerprint) {
       throw new ReelayError(
         'invalid_request',

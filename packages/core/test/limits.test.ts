@@ -67,6 +67,18 @@ describe('RateLog (sliding log in Redis)', () => {
     if (ahead.admitted) expect(ahead.waitMs).toBeGreaterThan(900);
   });
 
+  it('takes many slots in one call: admits up to the limit in order, shares the log with acquire', async () => {
+    const log = new RateLog(connect(), redis.prefix('rate'));
+    expect(await log.acquire('read', 5, 1000, 0)).toMatchObject({ admitted: true });
+    const batch = await log.takeNow('read', 5, 1000, 7);
+    expect(batch.admitted).toBe(4);
+    expect(batch.retryInMs).toBeGreaterThan(900);
+    expect(batch.retryInMs).toBeLessThanOrEqual(1000);
+    expect(await log.takeNow('read', 5, 1000, 3)).toMatchObject({ admitted: 0 });
+    expect(await log.acquire('read', 5, 1000, 0)).toMatchObject({ admitted: false });
+    expect(await log.used('read')).toBe(5);
+  });
+
   it('dates a create by its answer: one sent late still never shares a window with a later one', async () => {
     const log = new RateLog(connect(), redis.prefix('rate'));
     const a = await log.acquireToSend('create', 1, 300, 0, 60_000);

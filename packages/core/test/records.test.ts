@@ -89,16 +89,20 @@ describe('GenerationStore', () => {
     const id = generationIdFor('t', 'order-42');
     expect(id).toBe(generationIdFor('t', 'order-42'));
     expect(id).not.toBe(generationIdFor('other-tenant', 'order-42'));
-    expect((await store.create({ id, tenant: 't', request, provider: 'openai' })).created).toBe(true);
-    expect((await store.create({ id, tenant: 't', request, provider: 'openai' })).created).toBe(false);
+    const keyed = { id, tenant: 't', request, provider: 'openai', idempotencyKey: 'order-42' };
+    expect((await store.create(keyed)).created).toBe(true);
+    expect((await store.create(keyed)).created).toBe(false);
     await expect(
-      store.create({
-        id,
-        tenant: 't',
-        request: { ...request, prompt: 'something else' },
-        provider: 'openai',
-      }),
+      store.create({ ...keyed, request: { ...request, prompt: 'something else' } }),
     ).rejects.toMatchObject({ code: 'invalid_request', param: 'idempotencyKey' });
+    // Without a key an id is random, so meeting an existing one is a bug, never a replay.
+    const fresh = newGenerationId();
+    await store.create({ id: fresh, tenant: 't', request, provider: 'openai' });
+    await expect(store.create({ id: fresh, tenant: 't', request, provider: 'openai' })).rejects.toMatchObject(
+      {
+        code: 'internal',
+      },
+    );
   });
 
   it('binds a provider video to exactly one generation', async () => {

@@ -14,10 +14,10 @@ interface PendingTake {
  * (no 2× burst at a window edge, unlike fixed windows), one log per key hash. The log's keys live
  * under the pipeline prefix (same Cluster hash tag), `<prefix>:apikey:<hash>:limits:rate:read`.
  *
- * One script call per request was the api's largest per-request cost — not Redis's work but one
- * socket write (a syscall) each. The checks of every request that arrives in one event-loop turn are
- * sent together at the end of it (`setImmediate`, as the create batcher does) with the socket corked,
- * so they leave in one write; each keeps its own decision. A lone request waits for nothing.
+ * One script call per request was the api's largest per-request cost. The checks of every request that
+ * arrives in one event-loop turn are decided together at the end of it (`setImmediate`, as the create
+ * batcher does): one script call per key takes as many slots as that key has requests waiting
+ * (`RateLog.takeNow`), and each request keeps its own decision. A lone request waits for nothing.
  */
 export class KeyRateLimit {
   private readonly redis: Redis;
@@ -48,25 +48,43 @@ export class KeyRateLimit {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
-    // ioredis writes each command as it is called; corked, Node sends them in one writev.
+    // One script call per key per turn, whatever the number of requests: the first `admitted` of them,
+    // in arrival order, go. ioredis writes each command as it is called; corked, Node sends the calls of
+    // every key in one writev.
+    const byKey = new Map<string, PendingTake[]>();
+    for (const take of batch) {
+      const takes = byKey.get(take.keyHash);
+      if (takes) takes.push(take);
+      else byKey.set(take.keyHash, [take]);
+    }
     const stream = this.redis.status === 'ready' ? this.redis.stream : undefined;
     stream?.cork();
     try {
-      for (const take of batch) this.acquire(take.keyHash).then(take.resolve, take.reject);
+      for (const [keyHash, takes] of byKey) this.decide(keyHash, takes);
     } finally {
       stream?.uncork();
     }
   }
 
-  private async acquire(keyHash: string): Promise<KeyLimitDecision> {
+  private decide(keyHash: string, takes: PendingTake[]): void {
     let log = this.logs.get(keyHash);
     if (log === undefined) {
       log = new RateLog(this.redis, `${this.prefix}:apikey:${keyHash}`);
       this.logs.set(keyHash, log);
     }
-    // Horizon 0: a request is admitted now or refused; an HTTP caller is not made to wait in line.
-    const decision = await log.acquire('read', this.perMinute, 60_000, 0);
-    if (decision.admitted) return { allowed: true };
-    return { allowed: false, retryAfterS: Math.max(1, Math.ceil(decision.retryInMs / 1000)) };
+    log.takeNow('read', this.perMinute, 60_000, takes.length).then(
+      ({ admitted, retryInMs }) => {
+        const refused: KeyLimitDecision = {
+          allowed: false,
+          retryAfterS: Math.max(1, Math.ceil(retryInMs / 1000)),
+        };
+        takes.forEach((take, i) => take.resolve(i < admitted ? ALLOWED : refused));
+      },
+      (error: unknown) => {
+        for (const take of takes) take.reject(error);
+      },
+    );
   }
 }
+
+const ALLOWED: KeyLimitDecision = { allowed: true };

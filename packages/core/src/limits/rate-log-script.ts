@@ -37,6 +37,39 @@ return {1, slot - now, slot}
 `;
 
 /**
+ * take now — up to `count` slots of a sliding log at once, none ahead of now (for callers that admit or
+ * refuse at once, like the api's per-key limit, whose concurrent requests share one call).
+ * KEYS[1] the log, KEYS[2] the block key. ARGV[1] limit (> 0), ARGV[2] window ms, ARGV[3] count,
+ * ARGV[4] member prefix, unique per call (members are prefix..1 … prefix..k).
+ * Returns {k, retry ms, blocked}: the first k requests are admitted (dated now); when k < count the
+ * rest are refused, and a slot frees in `retry` ms (the oldest counted entry leaves the window), or the
+ * provider's block ends then (blocked = 1). Events: none.
+ */
+export const TAKE_NOW_SCRIPT = `
+${LUA_NOW_MS}
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if blocked > now then return {0, blocked - now, 1} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+local k = math.max(0, math.min(count, limit - n))
+if k > 0 then
+  local args = {}
+  for i = 1, k do
+    args[#args + 1] = now
+    args[#args + 1] = ARGV[4] .. i
+  end
+  redis.call('ZADD', KEYS[1], unpack(args))
+  redis.call('PEXPIRE', KEYS[1], window + 1000)
+end
+if k == count then return {k, 0, 0} end
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], n + k - limit, n + k - limit, 'WITHSCORES')[2])
+return {k, math.max(1, oldest + window - now), 0}
+`;
+
+/**
  * block — hold off every request of a class until the given time; only ever extends.
  * KEYS[1] the block key. ARGV[1] ms from now. Returns the block's end (ms, Redis clock). Events: none.
  */

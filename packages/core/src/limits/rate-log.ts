@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type LimitKeys, type RateClass, limitKeys } from './keys.ts';
-import { ACQUIRE_SCRIPT, ACQUIRE_SENT_SCRIPT, BLOCK_SCRIPT, SENT_SCRIPT } from './rate-log-script.ts';
+import {
+  ACQUIRE_SCRIPT,
+  ACQUIRE_SENT_SCRIPT,
+  BLOCK_SCRIPT,
+  SENT_SCRIPT,
+  TAKE_NOW_SCRIPT,
+} from './rate-log-script.ts';
 import { script } from './scripts.ts';
 
 /**
@@ -50,6 +56,29 @@ export class RateLog {
     )) as [number, number, number];
     if (ok === 1) return { admitted: true, waitMs: ms, slot: member, at: extra };
     return { admitted: false, retryInMs: Math.max(1, ms), blocked: extra === 2 };
+  }
+
+  /**
+   * Up to `count` slots now, in one call (see TAKE_NOW_SCRIPT): the first `admitted` of the callers
+   * this stands for go, the rest are refused for `retryInMs`. Same log as `acquire` with horizon 0.
+   */
+  async takeNow(
+    kind: RateClass,
+    limit: number,
+    windowMs: number,
+    count: number,
+  ): Promise<{ admitted: number; retryInMs: number; blocked: boolean }> {
+    if (count <= 0) return { admitted: 0, retryInMs: 0, blocked: false };
+    const prefix = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}-`;
+    const [admitted, retryInMs, blocked] = (await script(this.redis, 'reelayRateTakeNow', 2, TAKE_NOW_SCRIPT)(
+      this.keys.rateLog(kind),
+      this.keys.block(kind),
+      limit,
+      Math.ceil(windowMs),
+      count,
+      prefix,
+    )) as [number, number, number];
+    return { admitted, retryInMs, blocked: blocked === 1 };
   }
 
   /**
