@@ -1,4 +1,5 @@
-import { GROUPS, loadGroup } from './lib/groups.ts';
+import { fork } from 'node:child_process';
+import { GROUPS } from './lib/groups.ts';
 import { unpinSelf } from './lib/affinity.ts';
 import { LATEST_JSON, targetsPath } from './lib/paths.ts';
 import { evaluate } from './lib/report.ts';
@@ -6,7 +7,8 @@ import { type LatestResults, machineInfo, mergeLatest } from './lib/results.ts';
 import { loadTargets } from './lib/targets.ts';
 
 /**
- * `pnpm bench [group…]`: runs the chosen benchmark groups one after another (default: all), prints each
+ * `pnpm bench [group…]`: runs the chosen benchmark groups one after another (default: all), each in a
+ * process of its own (bench/lib/group-child.ts) so no group measures on a heap the previous ones left, prints each
  * figure beside its baseline and its target, and merges the figures into bench/results/latest.json.
  * A group that is missing or throws is reported and makes the exit code 1; the others still run.
  * A MISS does not fail the run: targets are goals to report, not timed tests.
@@ -42,16 +44,11 @@ for (const name of names) {
   const startedAt = Date.now();
   console.log(`\n[${name}]`);
   unpinSelf();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const fn = await loadGroup(name);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`did not finish within ${GROUP_TIMEOUT_MS} ms`)),
-        GROUP_TIMEOUT_MS,
-      );
-    });
-    const figures = await Promise.race([fn(), timeout]);
+    if (!(name in GROUPS)) {
+      throw new Error(`unknown group "${name}"; known: ${Object.keys(GROUPS).join(', ')}`);
+    }
+    const figures = await runGroupProcess(name);
     const evaluated = evaluate(figures, targets);
     for (const line of evaluated.lines) console.log(line);
     Object.assign(run.figures, figures);
@@ -70,8 +67,6 @@ for (const name of names) {
       seconds: (Date.now() - startedAt) / 1000,
       error: message.split('\n')[0] ?? message,
     };
-  } finally {
-    clearTimeout(timer);
   }
   console.log(`  (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
 }
@@ -85,5 +80,57 @@ console.log(
     (missed.length ? ` (${missed.join(', ')})` : '') +
     (failures ? `; ${failures} group(s) failed` : ''),
 );
-// Children that a timed-out group left behind are killed by their spawners' exit hooks.
 process.exit(failures > 0 ? 1 : 0);
+
+/**
+ * Runs one group in a child process that leads its own process group, and resolves with the figures it
+ * sends. A group that overruns GROUP_TIMEOUT_MS is killed with everything it started (servers, worker
+ * processes) by signalling the whole process group.
+ */
+function runGroupProcess(name: string): Promise<Record<string, number>> {
+  const child = fork(new URL('./lib/group-child.ts', import.meta.url), [name], {
+    stdio: 'inherit',
+    detached: true,
+  });
+  const killGroup = () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  // The child leads its own process group, so a Ctrl-C at the terminal reaches only this process.
+  const interrupted = (signal: NodeJS.Signals) => {
+    killGroup();
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', killGroup);
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  return new Promise<Record<string, number>>((resolve, reject) => {
+    let answer: { figures?: Record<string, number>; error?: string } | undefined;
+    const timer = setTimeout(() => {
+      killGroup();
+      reject(new Error(`did not finish within ${GROUP_TIMEOUT_MS} ms`));
+    }, GROUP_TIMEOUT_MS);
+    child.on('message', (message) => {
+      answer = message as typeof answer;
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      process.removeListener('exit', killGroup);
+      process.removeListener('SIGINT', interrupted);
+      process.removeListener('SIGTERM', interrupted);
+      killGroup(); // anything the group left running
+      if (answer?.figures) resolve(answer.figures);
+      else
+        reject(
+          new Error(answer?.error ?? `group process exited (${signal ?? `code ${code}`}) without figures`),
+        );
+    });
+  });
+}
