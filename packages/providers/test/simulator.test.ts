@@ -241,7 +241,7 @@ describe('OpenAI adapter against the provider simulator', () => {
       await sim.configure({ createRpm: 10_000 });
     }
   });
-  it('sends a read again after a 5xx (twice by default), and never a create', async () => {
+  it('sends a read again after a 5xx (twice by default) until an outage drains the retry budget, and never a create', async () => {
     const video = await provider.create(request, { idempotencyKey: key() });
     await sim.configure({ serverErrorRate: 1 });
     try {
@@ -251,6 +251,15 @@ describe('OpenAI adapter against the provider simulator', () => {
       expect(responses.filter((r) => r.endpoint === 'retrieve').map((r) => r.status)).toEqual([
         500, 500, 500,
       ]);
+      // An outage, not a blip: the retry budget runs out after a few failures, and then each read is
+      // one request again (retrying in place would triple the load on a provider that is down).
+      const exchanges: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        responses.length = 0;
+        await failure(provider.retrieve(video.id));
+        exchanges.push(responses.length);
+      }
+      expect(exchanges).toEqual([2, 1, 1]);
 
       const once = createOpenAIProvider({
         apiKey: sim.apiKey,

@@ -78,7 +78,7 @@ export class KeyRateLimit {
           allowed: false,
           retryAfterS: Math.max(1, Math.ceil(retryInMs / 1000)),
         };
-        takes.forEach((take, i) => take.resolve(i < admitted ? ALLOWED : refused));
+        for (const [i, take] of takes.entries()) take.resolve(i < admitted ? ALLOWED : refused);
       },
       (error: unknown) => {
         for (const take of takes) take.reject(error);

@@ -56,23 +56,29 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
     }
   };
 
+  const budget = new RetryBudget();
+
   async function call<T>(endpoint: ProviderEndpoint, run: () => WithResponse<T>): Promise<T> {
     const started = performance.now();
     try {
       const { data, response } = await run().withResponse();
       report(endpoint, response.status, response.headers, started);
+      budget.succeeded();
       return data;
     } catch (error) {
       if (error instanceof APIError && typeof error.status === 'number' && error.headers !== undefined) {
         report(endpoint, error.status, error.headers, started);
       }
-      throw classify(error);
+      const err = classify(error);
+      if (err.kind === 'transient') budget.failed();
+      throw err;
     }
   }
 
   /**
    * A read (see `readRetries`): sent again in place after a transient failure that is not a timeout
-   * or an abort. Every exchange still reaches `onResponse`, so metrics count each 5xx.
+   * or an abort, while the retry budget allows. Every exchange still reaches `onResponse`, so metrics
+   * count each 5xx.
    */
   async function read<T>(endpoint: ProviderEndpoint, run: () => WithResponse<T>, signal?: AbortSignal) {
     for (let retry = 0; ; retry++) {
@@ -82,6 +88,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
         const err = error as ProviderError;
         const again =
           retry < config.readRetries &&
+          budget.allowsRetry() &&
           err.kind === 'transient' &&
           err.providerCode !== 'timeout' &&
           err.providerCode !== 'aborted' &&
@@ -226,6 +233,28 @@ function announcedLength(headers: Headers): number | null {
   const raw = headers.get('content-length');
   if (raw === null || !/^\d+$/.test(raw.trim())) return null;
   return Number(raw.trim());
+}
+
+/**
+ * Retry throttling (gRPC's A6 design; Finagle calls it a retry budget): in-place retries are allowed
+ * only while most recent exchanges with the provider succeeded. Every success adds a token, every
+ * transient failure takes one (10 at most, 10 at start); a retry needs more than half. Sporadic 5xx
+ * (a 30 % rate still drifts upwards) keep retries on, so a reconciliation's list walk survives them;
+ * in an outage the tokens are gone after a few failures and each job attempt sends one request again,
+ * as the queue's backoff intends — retrying in place would multiply the load on a provider that is down.
+ */
+class RetryBudget {
+  static readonly MAX = 10;
+  private tokens = RetryBudget.MAX;
+  succeeded(): void {
+    this.tokens = Math.min(RetryBudget.MAX, this.tokens + 1);
+  }
+  failed(): void {
+    this.tokens = Math.max(0, this.tokens - 1);
+  }
+  allowsRetry(): boolean {
+    return this.tokens > RetryBudget.MAX / 2;
+  }
 }
 
 /** 100 ms · 2^retry capped at 2 s, jittered over its upper half; a provider retry-after up to 2 s wins. */

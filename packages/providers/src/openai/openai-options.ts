@@ -40,7 +40,9 @@ export interface OpenAIProviderOptions {
    * idempotent, so a 5xx burst should not spend a job's attempts: a reconciliation that walks four list
    * pages at a 30 % error rate would otherwise fail three times in four. Timeouts, aborts, 429s and
    * every create are never retried here (the queue's backoff and the rate limiter own those; a second
-   * create is a second paid video). Default 2; 0 turns it off.
+   * create is a second paid video). In an outage retries stop after a few failures (a retry budget:
+   * they need most recent exchanges to have succeeded), so a provider that is down is not sent three
+   * requests per job attempt. Default 2; 0 turns it off.
    */
   readRetries?: number;
   /**
