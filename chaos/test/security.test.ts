@@ -202,10 +202,24 @@ describe(`chaos: security, end to end (${SCALE})`, () => {
     figures['ssrf_refused_at_delivery'] = abandoned();
     figures['ssrf_internal_hits'] = internalHits;
     expect(records.map((r) => r.status)).toEqual(ids.map(() => 'completed'));
+    expect(refusedAtCreate + abandoned()).toBe(targets.length);
     expect(internalHits).toBe(0);
   });
 
   it('puts no secret in any log line, record, manifest or error message', async () => {
+    // Ordinary traffic first, for both tenants, so every stage has logged, recorded and stored.
+    const ordinary: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await call(api.url, 'POST', '/v1/generations', {
+        key: i % 2 === 0 ? KEY_A : KEY_B,
+        body: { prompt: `secrets scan clip ${i}`, seconds: '4' },
+      });
+      expect(res.status).toBe(201);
+      ordinary.push((res.json() as { data: Array<{ id: string }> }).data[0]!.id);
+    }
+    generationIds.push(...ordinary);
+    const done = await stack.waitTerminal(ordinary, 60_000);
+    expect(done.map((r) => r.status)).toEqual(ordinary.map(() => 'completed'));
     // An error path that involves the provider key: the provider stops accepting it.
     await stack.sim.configure({ apiKeys: ['sk-sim-test'] });
     const res = await call(api.url, 'POST', '/v1/generations', {

@@ -93,6 +93,7 @@ export function buildApiContext(env: ApiEnv, logger: Logger): ApiContext {
       return store;
     },
     bodyLimitBytes: env.REELAY_API_BODY_LIMIT_BYTES,
+    callbackPolicy: { allow: env.REELAY_CALLBACK_ALLOW, allowHttp: env.REELAY_CALLBACK_ALLOW_HTTP },
   };
   const closeProducer = async () => {
     await client.close();

@@ -63,6 +63,14 @@ export const apiEnvSchema = z.object({
   REELAY_MODERATION: z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
   /** The moderation model (the provider adapter's default when unset). */
   REELAY_MODERATION_MODEL: z.string().min(1).optional(),
+  /**
+   * The workers' callback policy, read here too so a create whose `callback_url` the notify stage
+   * would refuse (a loopback, private, link-local or metadata address in any spelling, a local name,
+   * plain http) is a 400 at once instead of a callback abandoned after the video was paid for. Set
+   * both processes alike. DNS is not asked here: a name is checked again when the callback is sent.
+   */
+  REELAY_CALLBACK_ALLOW: envField.list(),
+  REELAY_CALLBACK_ALLOW_HTTP: envField.bool(false),
   /** Where the workers store videos (as theirs): S3 content is served as a redirect to a presigned URL. */
   REELAY_STORAGE_URL: z.string().min(1).default('file://./data/videos'),
   /** On SIGTERM, how long in-flight requests may finish before the process exits anyway, ms. */

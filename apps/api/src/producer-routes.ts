@@ -154,12 +154,12 @@ export function registerProducerRoutes(app: FastifyInstance, deps: ProducerDeps,
         return send(reply, result);
       };
       const handlers: Record<keyof typeof PRODUCER_ROUTES, ProducerHandler> = {
-        createGeneration: createGenerationHandler(deps.client),
+        createGeneration: createGenerationHandler(deps.client, deps.callbackPolicy),
         listGenerations: listGenerationsHandler(deps.client),
         retrieveGeneration: retrieveGenerationHandler(deps.client),
         cancelGeneration: cancelGenerationHandler(deps.client),
         generationContent: generationContentHandler(deps.client, deps.objectStore),
-        createCampaign: createCampaignHandler(deps.client),
+        createCampaign: createCampaignHandler(deps.client, deps.callbackPolicy),
         retrieveCampaign: retrieveCampaignHandler(deps.client),
       };
       // Routes come from the OpenAPI route table, so every documented route exists and nothing else.

@@ -41,7 +41,11 @@ export const sha256 = (key: string) => createHash('sha256').update(key).digest('
 
 export async function startProducerApi(
   fixture: RedisFixture,
-  options: { rpm?: number; objectStore?: ProducerDeps['objectStore'] } = {},
+  options: {
+    rpm?: number;
+    objectStore?: ProducerDeps['objectStore'];
+    callbackPolicy?: ProducerDeps['callbackPolicy'];
+  } = {},
 ): Promise<ProducerApi> {
   const prefix = fixture.prefix('api-producer');
   const redis = createRedisConnection(fixture.url, { role: 'producer', name: 'api-producer-test' });
@@ -59,6 +63,7 @@ export async function startProducerApi(
       keys: parseApiKeys(`acme:${sha256(keyA)},globex:${sha256(keyB)}`),
       limit: options.rpm ? new KeyRateLimit(redis, prefix, options.rpm) : undefined,
       objectStore: options.objectStore ?? (() => undefined),
+      ...(options.callbackPolicy ? { callbackPolicy: options.callbackPolicy } : {}),
     },
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -130,6 +130,49 @@ describe('POST /v1/generations', () => {
   });
 });
 
+describe('callback_url', () => {
+  it('refuses at create a callback the notify stage would refuse: 400 naming callback_url, nothing enqueued', async () => {
+    const refused = [
+      ['http://127.0.0.1/hook', 'https'], // plain http, and loopback
+      ['https://127.0.0.1/hook', 'loopback'],
+      ['https://2130706433/hook', 'loopback'], // 127.0.0.1 as one decimal number
+      ['https://0x7f.1/hook', 'loopback'],
+      ['https://[::ffff:127.0.0.1]/hook', 'loopback'],
+      ['https://169.254.169.254/latest/meta-data/', 'metadata'],
+      ['https://10.1.2.3/hook', 'private'],
+      ['https://localhost/hook', 'local'],
+      ['https://user:pw@example.com/hook', 'credentials'],
+    ];
+    for (const [url, why] of refused) {
+      for (const path of ['/v1/generations', '/v1/campaigns']) {
+        const body =
+          path === '/v1/generations'
+            ? { prompt: 'a cat', callback_url: url }
+            : { prompt: 'a cat', platforms: ['youtube'], callback_url: url };
+        const res = await api.call('POST', path, { body });
+        expect(res.status, `${path} ${url}`).toBe(400);
+        const error = ((await res.json()) as ErrorBody).error;
+        expect(error).toMatchObject({ code: 'invalid_request', param: 'callback_url' });
+        expect(error.message, url).toContain(why);
+      }
+    }
+    expect(await api.recordCount()).toBe(0);
+    expect(await api.queues.submit.count()).toBe(0);
+    // A public name passes (DNS is asked at delivery, not here).
+    await create({ prompt: 'a cat', callback_url: 'https://hooks.example.com/reelay' });
+  });
+
+  it("follows the workers' policy: an allowed internal receiver over http is accepted", async () => {
+    await api.stop();
+    api = await startProducerApi(fixture, { callbackPolicy: { allow: ['127.0.0.1'], allowHttp: true } });
+    await create({ prompt: 'a cat', callback_url: 'http://127.0.0.1:9000/hook' });
+    const res = await api.call('POST', '/v1/generations', {
+      body: { prompt: 'a cat', callback_url: 'http://10.0.0.1/hook' },
+    });
+    expect(res.status).toBe(400);
+  });
+});
+
 describe('concurrent creates (batched into one write per event-loop turn)', () => {
   it('keeps each request its own outcome: distinct ids, one 201 per idempotency key, errors alone', async () => {
     const distinct = await Promise.all(

@@ -1,13 +1,17 @@
 import type { CampaignCreateParams, GenerationCreateOptions, ReelayClient } from '@reelay/client';
+import type { CallbackPolicy } from '@reelay/pipeline';
 import { apiError, fromError } from './errors.ts';
 import type { ProducerHandler } from './request.ts';
 import { campaignCreateBodySchema, resourceIdSchema } from './schemas.ts';
-import { readIdempotencyKey, validate } from './validate.ts';
+import { readIdempotencyKey, refuseCallbackUrl, validate } from './validate.ts';
 
 const NOT_FOUND = 'no campaign with this id for this API key';
 
 /** POST /v1/campaigns: one generation per platform, under the caller's tenant. */
-export function createCampaignHandler(client: ReelayClient): ProducerHandler {
+export function createCampaignHandler(
+  client: ReelayClient,
+  callbackPolicy: CallbackPolicy = {},
+): ProducerHandler {
   return async ({ caller, body, headers }) => {
     const options: GenerationCreateOptions = { tenant: caller.tenant };
     const key = readIdempotencyKey(headers);
@@ -16,6 +20,8 @@ export function createCampaignHandler(client: ReelayClient): ProducerHandler {
     const checked = validate(campaignCreateBodySchema, body, 'body');
     if (!checked.ok) return checked.result;
     const { callback_url, ...params } = checked.data;
+    const refused = refuseCallbackUrl(callback_url, callbackPolicy);
+    if (refused) return refused;
     if (callback_url !== undefined) options.callbackUrl = callback_url;
     try {
       const campaign = await client.campaigns.create(params as CampaignCreateParams, options);

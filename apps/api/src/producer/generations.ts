@@ -4,12 +4,13 @@ import type {
   GenerationCreateParams,
   ReelayClient,
 } from '@reelay/client';
+import type { CallbackPolicy } from '@reelay/pipeline';
 import type { Caller } from '../auth/api-keys.ts';
 import { CreateBatcher } from './create-batcher.ts';
 import { apiError, fromError } from './errors.ts';
 import type { ProducerHandler } from './request.ts';
 import { generationCreateBodySchema, generationListQuerySchema, resourceIdSchema } from './schemas.ts';
-import { readIdempotencyKey, validate } from './validate.ts';
+import { readIdempotencyKey, refuseCallbackUrl, validate } from './validate.ts';
 
 const NOT_FOUND = 'no generation with this id for this API key';
 
@@ -36,7 +37,10 @@ export async function ownGeneration(
  * POST /v1/generations: 201 when created, 200 when an earlier request with the same key made it.
  * Creates go through a CreateBatcher (concurrent requests share one pipelined write).
  */
-export function createGenerationHandler(client: ReelayClient): ProducerHandler {
+export function createGenerationHandler(
+  client: ReelayClient,
+  callbackPolicy: CallbackPolicy = {},
+): ProducerHandler {
   const batcher = new CreateBatcher(client.generations);
   return async ({ caller, body, headers }) => {
     const key = readIdempotencyKey(headers);
@@ -45,6 +49,8 @@ export function createGenerationHandler(client: ReelayClient): ProducerHandler {
     const checked = validate(generationCreateBodySchema, body, 'body');
     if (!checked.ok) return checked.result;
     const { priority, callback_url, ...params } = checked.data;
+    const refused = refuseCallbackUrl(callback_url, callbackPolicy);
+    if (refused) return refused;
     const options: GenerationCreateOptions = { tenant: caller.tenant };
     if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
     if (priority !== undefined) options.priority = priority;

@@ -1,4 +1,5 @@
 import type { ReelayClient } from '@reelay/client';
+import type { CallbackPolicy } from '@reelay/pipeline';
 import type { ObjectStore } from '@reelay/storage';
 import type { ApiKeyEntry } from '../auth/api-keys.ts';
 import type { KeyRateLimit } from '../auth/key-limit.ts';
@@ -18,4 +19,9 @@ export interface ProducerDeps {
   objectStore: () => ObjectStore | undefined;
   /** Largest JSON body, bytes. Default DEFAULT_BODY_LIMIT_BYTES. */
   bodyLimitBytes?: number;
+  /**
+   * What a `callback_url` may point at — the notify stage's policy (REELAY_CALLBACK_ALLOW[_HTTP]),
+   * checked at create without DNS. Default `{}`: https to public addresses and names only.
+   */
+  callbackPolicy?: CallbackPolicy;
 }

@@ -1,3 +1,5 @@
+import { ReelayError } from '@reelay/core';
+import { type CallbackPolicy, parseCallbackUrl } from '@reelay/pipeline';
 import type { z } from 'zod';
 import type { HandlerResult } from '../routes/handler.ts';
 import { apiError } from './errors.ts';
@@ -78,4 +80,25 @@ export function readIdempotencyKey(
       'Idempotency-Key',
     ),
   };
+}
+
+/**
+ * A `callback_url` the notify stage would refuse, as a 400 now (nothing enqueued, nothing paid for):
+ * the checks that need no DNS — scheme, credentials, IP literals in every spelling, local and metadata
+ * names — under the workers' policy. Undefined when it passes (a name is checked again after DNS at
+ * delivery).
+ */
+export function refuseCallbackUrl(
+  url: string | undefined,
+  policy: CallbackPolicy,
+): HandlerResult | undefined {
+  if (url === undefined) return undefined;
+  try {
+    parseCallbackUrl(url, policy);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ReelayError)) throw error;
+    const message = error.message.replace(/^callbackUrl\b/, 'callback_url');
+    return apiError(400, 'invalid_request', message, 'callback_url');
+  }
 }
