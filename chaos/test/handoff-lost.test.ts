@@ -114,4 +114,71 @@ describe(`chaos: a poll worker killed between its record write and its hand-off 
       await new Promise((resolve) => receiver.close(resolve));
     }
   });
+  it('adds the failure callback job again when a poll worker died between failing a generation and handing on', async () => {
+    const startedAt = Date.now();
+    const types: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        types.push((JSON.parse(body) as { type: string }).type);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as { port: number }).port;
+    try {
+      stack = await startChaosStack({
+        name: 'chaos-handoff-failed',
+        timeScale: 40,
+        // Every video ends failed for content policy: poll fails the generation (final, no resubmit).
+        simFlags: {
+          ttlSeconds: 40 * 3600,
+          seed: 'handoff-failed',
+          failureRate: 1,
+          failureCode: 'moderation_blocked',
+        },
+      });
+      const s = stack;
+      const upstream = new URL(s.redis.url);
+      proxy = await startTcpProxy(upstream.hostname, Number(upstream.port || 6379));
+      const notifying = {
+        ...ENV,
+        REELAY_CALLBACK_SECRET: `whsec_${Buffer.from('chaos-handoff-failed-secret-32by').toString('base64')}`,
+        REELAY_CALLBACK_ALLOW: '127.0.0.1',
+        REELAY_CALLBACK_ALLOW_HTTP: 'true',
+      };
+      // submit (and, having the callback secret, notify) directly; poll through the proxy.
+      await s.start('submit', notifying);
+      const poller = await s.start('poll', { ...notifying, REDIS_URL: proxy.url });
+      const { id } = await enqueueGeneration(
+        s.producer,
+        { prompt: 'hand-off lost before the failure callback', seconds: '4' },
+        { callbackUrl: `http://127.0.0.1:${port}/hook` },
+      );
+      await proxy.trap((text) => text.includes(`${s.prefix}:notify:`) && text.includes(id));
+      await poller.kill();
+      proxy.cut();
+      expect((await s.store.get(id))?.status).toBe('failed');
+      expect(await s.queues.notify.getJob(id)).toBeUndefined();
+
+      // A new poll worker: the killed one's poll job stalls back to it, finds the generation failed and
+      // adds the callback job it never got.
+      await s.start('poll', notifying);
+      await waitFor(() => types.length > 0, { timeoutMs: 30_000, message: 'the failure callback' });
+      const record = await s.store.get(id);
+      await recordFigures(
+        'handoff_lost_failed_notify',
+        { kills: 1, failed: record?.status === 'failed' ? 1 : 0, callbacks: types.length },
+        { seed: '-', seconds: (Date.now() - startedAt) / 1000 },
+      );
+      expect(record?.status).toBe('failed');
+      expect(record?.error?.code).toBe('content_policy');
+      expect(types).toEqual(['generation.failed']);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
 });

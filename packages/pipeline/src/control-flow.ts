@@ -1,8 +1,7 @@
-import { type ErrorCode, ReelayError, type Stage, serializeError } from '@reelay/core';
+import { type ErrorCode, type GenerationRecord, ReelayError, type Stage, serializeError } from '@reelay/core';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { AdmissionDecision } from './admission.ts';
 import type { PipelineContext } from './context.ts';
-import { enqueueNotify } from './notify/stage.ts';
 
 /**
  * How each class of error maps onto BullMQ's control flow:
@@ -64,6 +63,23 @@ export async function failGeneration(
   );
   if (applied)
     ctx.logger.error({ generationId, stage, code: error.code, err: error.message }, 'generation failed');
+  await ensureFailureCallback(ctx, await ctx.store.get(generationId));
+}
+
+/**
+ * Adds the `generation.failed` callback's job of a failed generation with a callback URL whose
+ * callback has not run yet. Called right after failing it, and again by any stage run that finds the
+ * generation already failed: a worker killed between the two writes leaves its stage job to run again
+ * (stalled-job recovery), and that run repairs the hand-off. Same job id as every notify job of the
+ * generation, so adding it twice is one job; once notify has run (`attempts.notify` > 0) it is not
+ * added again, so a delivered callback is not sent twice.
+ */
+export async function ensureFailureCallback(
+  ctx: Pick<PipelineContext, 'queues'>,
+  record: GenerationRecord | null,
+): Promise<void> {
+  if (record?.status !== 'failed' || record.callbackUrl === undefined || record.attempts.notify > 0) return;
+  await ctx.queues.notify.add('notify', { generationId: record.id }, { jobId: record.id });
 }
 
 export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): ReelayError {

@@ -1,7 +1,7 @@
 import { type GenerationRecord, type GenerationStorage, ReelayError, jobSchemas } from '@reelay/core';
 import type { Job, Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
-import { handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
+import { ensureFailureCallback, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { type Manifest, buildManifest, objectKeys } from '../manifest.ts';
 import { type StageSummary, stageSummary } from '../stage-summary.ts';
 
@@ -38,7 +38,10 @@ async function downloadOnce(
     await ctx.queues.notify.add('notify', { generationId }, { jobId: generationId });
     return undefined;
   }
-  if (record?.status !== 'downloading' || record.providerVideoId !== videoId) return undefined;
+  if (record?.status !== 'downloading' || record.providerVideoId !== videoId) {
+    await ensureFailureCallback(ctx, record);
+    return undefined;
+  }
   const keys = objectKeys(generationId);
 
   // A manifest exists only if an earlier download run got this far, and every run counts itself in

@@ -2,7 +2,12 @@ import { type GenerationRecord, ReelayError, jobIdFor, jobSchemas, type JobData 
 import type { ProviderVideo } from '@reelay/providers';
 import { DelayedError, type Job, type Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
-import { failGeneration, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
+import {
+  ensureFailureCallback,
+  failGeneration,
+  handleStageError,
+  throwIfNotAdmitted,
+} from '../control-flow.ts';
 import { expectedDurationMs, nextPollDelay } from '../poll-schedule.ts';
 import { type StageSummary, stageSummary } from '../stage-summary.ts';
 
@@ -60,7 +65,10 @@ async function pollOnce(
     );
     return undefined;
   }
-  if (record?.status !== 'generating' || record.providerVideoId !== data.videoId) return undefined;
+  if (record?.status !== 'generating' || record.providerVideoId !== data.videoId) {
+    await ensureFailureCallback(ctx, record);
+    return undefined;
+  }
 
   if (ctx.admission.beforeRead) throwIfNotAdmitted(await ctx.admission.beforeRead());
   let video: ProviderVideo;

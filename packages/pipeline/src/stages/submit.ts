@@ -2,7 +2,7 @@ import { type GenerationRecord, ReelayError, isTerminal, jobIdFor, jobSchemas } 
 import type { ProviderVideo } from '@reelay/providers';
 import type { Job, Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
-import { handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
+import { ensureFailureCallback, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { shouldCrashAfterCreate } from '../faults.ts';
 import { firstCheckDelay } from '../poll-schedule.ts';
 import { type StageSummary, stageSummary } from '../stage-summary.ts';
@@ -43,7 +43,10 @@ async function submitOnce(
   lockMs: number = LOCK_EXTENSION_MS,
 ): Promise<StageSummary | undefined> {
   const record = await ctx.store.get(generationId);
-  if (!record || isTerminal(record.status) || record.attempts.resubmits !== round) return;
+  if (!record || isTerminal(record.status) || record.attempts.resubmits !== round) {
+    await ensureFailureCallback(ctx, record);
+    return;
+  }
   if (record.providerVideoId) {
     await handOff(ctx, record, record.providerVideoId, round);
     return undefined;
