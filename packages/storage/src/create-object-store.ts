@@ -10,12 +10,19 @@ import { S3ObjectStore } from './s3-store.ts';
 export const DEFAULT_STORAGE_URL = 'file://./data/videos';
 
 const ALLOWED_FORMS =
-  'file:///absolute/path, file://./relative/path, a plain path (./data/videos), or s3://bucket/prefix';
+  'file:///absolute/path, file://./relative/path, a plain path (./data/videos), or s3://bucket/prefix[?forcePathStyle=true]';
+
+/** Query parameters an s3:// URL may carry (client settings the AWS SDK does not read from the environment). */
+const S3_PARAMS = ['forcePathStyle'];
 
 /**
  * An object store from a REELAY_STORAGE_URL-style string:
  * - `file:///abs/path`, `file://./relative/path` (against the working directory) or a plain path → local;
- * - `s3://bucket/prefix` → S3, with `options` for the client (else the AWS SDK's standard environment).
+ * - `s3://bucket/prefix` → S3, with `options` for the client (else the AWS SDK's standard environment:
+ *   `AWS_REGION`, `AWS_ENDPOINT_URL_S3`, the credential chain, `AWS_REQUEST_CHECKSUM_CALCULATION`…).
+ *   `?forcePathStyle=true` puts the bucket in the path instead of the host name — what MinIO, Ceph and
+ *   most self-hosted S3 servers need, and the one client setting the SDK takes from no variable.
+ *   An explicit `options.clientConfig.forcePathStyle` wins.
  */
 export function createObjectStore(
   url: string = DEFAULT_STORAGE_URL,
@@ -57,7 +64,21 @@ function s3Store(url: string, options: S3DriverOptions): ObjectStore {
     invalid('credentials do not belong in the URL; use the AWS credential chain');
   if (!parsed.hostname) invalid('the s3:// URL names no bucket');
   const prefix = decodeURIComponent(parsed.pathname).replace(/^\/+|\/+$/g, '');
-  return new S3ObjectStore(parsed.hostname, prefix, options);
+  for (const name of parsed.searchParams.keys()) {
+    if (!S3_PARAMS.includes(name))
+      invalid(`unknown s3:// URL parameter "${name}"; allowed: ${S3_PARAMS.join(', ')}`);
+  }
+  const pathStyle = parsed.searchParams.get('forcePathStyle');
+  if (pathStyle !== null && pathStyle !== 'true' && pathStyle !== 'false') {
+    invalid('forcePathStyle must be true or false');
+  }
+  if (pathStyle === null || options.client || options.clientConfig?.forcePathStyle !== undefined) {
+    return new S3ObjectStore(parsed.hostname, prefix, options);
+  }
+  return new S3ObjectStore(parsed.hostname, prefix, {
+    ...options,
+    clientConfig: { ...options.clientConfig, forcePathStyle: pathStyle === 'true' },
+  });
 }
 
 function invalid(why: string): never {

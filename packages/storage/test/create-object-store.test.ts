@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { generateBytes } from '@reelay/testing';
+import { generateBytes, startS3 } from '@reelay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createObjectStore, DEFAULT_STORAGE_URL, LocalObjectStore, S3ObjectStore } from '../src/index.ts';
 
@@ -43,11 +43,45 @@ describe('createObjectStore', () => {
     await store.close();
   });
 
+  it('?forcePathStyle=true reaches a self-hosted S3 server (s3rver) configured by the environment alone', async () => {
+    const s3 = await startS3();
+    const saved = { ...process.env };
+    // The AWS SDK's own variables: endpoint, region, credentials, checksum mode (see @reelay/testing s3.ts).
+    Object.assign(process.env, {
+      // A host name, not an IP: with an IP endpoint the SDK falls back to path style by itself.
+      AWS_ENDPOINT_URL_S3: s3.endpoint.replace('127.0.0.1', 'localhost'),
+      AWS_REGION: s3.region,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    });
+    // Without the parameter the SDK would address http://<bucket>.localhost:<port>/.
+    const pathStyle = createObjectStore(`s3://${s3.bucket}/videos?forcePathStyle=true`);
+    try {
+      const stored = await pathStyle.putJson('gen_1/manifest.json', { ok: true });
+      expect(stored.uri).toBe(`s3://${s3.bucket}/videos/gen_1/manifest.json`);
+      expect(await pathStyle.getJson('gen_1/manifest.json')).toEqual({ ok: true });
+      // Really written where path style puts it: read back with the fixture's own client.
+      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+      const object = await s3.client.send(
+        new GetObjectCommand({ Bucket: s3.bucket, Key: 'videos/gen_1/manifest.json' }),
+      );
+      expect(JSON.parse(await object.Body!.transformToString())).toEqual({ ok: true });
+    } finally {
+      process.env = saved;
+      await pathStyle.close();
+      await s3.stop();
+    }
+  });
+
   it('refuses other schemes and malformed URLs, naming REELAY_STORAGE_URL and the allowed forms', () => {
     for (const url of [
       'http://example.com/videos',
       'gs://bucket/x',
       's3:///no-bucket',
+      's3://bucket/x?forcePathStyle=yes',
+      's3://bucket/x?endpoint=http://evil',
       '',
       'file://host/x',
     ]) {
