@@ -145,7 +145,10 @@ export async function enqueuePrepared(
     const [records, alive, jobs] = await Promise.allSettled([
       createRecords(ctx, items),
       redis.exists(presence.key),
-      ctx.queues.submit.addBulk(items.map((item, i) => submitJob(item, false, traces?.metadata(i)))),
+      addJobs(
+        ctx.queues.submit,
+        items.map((item, i) => submitJob(item, false, traces?.metadata(i))),
+      ),
     ]);
     traces?.end();
     if (alive.status === 'fulfilled') presence.saw(alive.value === 1);
@@ -259,10 +262,26 @@ export async function addSubmitJobs(
       : toAdd.map(() => 0);
   const traces = startGenerationSpans(queue.opts.telemetry, toAdd);
   try {
-    await queue.addBulk(toAdd.map((item, i) => submitJob(item, codes[i] !== 0, traces?.metadata(i))));
+    await addJobs(
+      queue,
+      toAdd.map((item, i) => submitJob(item, codes[i] !== 0, traces?.metadata(i))),
+    );
   } finally {
     traces?.end();
   }
+}
+
+/**
+ * Adds the jobs one `add` each, all sent at once, rather than with `addBulk`: addBulk wraps them in
+ * MULTI/EXEC — a pipeline object per call and a QUEUED reply per job — and buys an atomicity these
+ * jobs do not need (each stands alone; a record whose job was not added is repaired by the sweeper).
+ * Measured: createMany of 20,000 in chunks of 1,000 +5–8 %, the api's create +5 %. With tracing on,
+ * `addBulk` stays: `add` would make a producer span per job and put its context on the job in place of
+ * the generation's own (see telemetry/generation-spans.ts).
+ */
+function addJobs(queue: Queue, jobs: ReadonlyArray<ReturnType<typeof submitJob>>): Promise<unknown> {
+  if (queue.opts.telemetry !== undefined) return queue.addBulk([...jobs]);
+  return Promise.all(jobs.map((job) => queue.add(job.name, job.data, job.opts)));
 }
 
 /**
