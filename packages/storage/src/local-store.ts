@@ -46,8 +46,12 @@ export class LocalObjectStore implements ObjectStore {
     }
     try {
       // `flush: true` fsyncs before close: the rename must not publish a file whose data is still
-      // only in the page cache.
-      const file = handle.createWriteStream({ flush: true });
+      // only in the page cache. A 1 MiB write buffer instead of the default 16 KiB: with the default,
+      // every 64 KiB socket chunk overflows it, so reading waits on each write syscall in turn; with
+      // room for several chunks the stream keeps reading while a `writev` writes them together.
+      // Measured (`node bench/download.ts`, 4 × 256 MiB at a time): 241–250 → 322–324 MiB/s; peak
+      // RSS within its run-to-run noise (≈ ±15 MB).
+      const file = handle.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 });
       await pipeline(body, meter, file, options.signal ? { signal: options.signal } : {});
       await rename(temp, path);
     } catch (error) {
