@@ -5,9 +5,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GenerationStore } from '@reelay/core';
 import { createObjectStore } from '@reelay/storage';
-import { type RedisFixture, type S3Fixture, clientConfigFor, startRedis, startS3 } from '@reelay/testing';
+import {
+  type RedisFixture,
+  type S3Fixture,
+  clientConfigFor,
+  startRedis,
+  startS3,
+  waitFor,
+} from '@reelay/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ProducerApi, startProducerApi } from './producer-harness.ts';
+import { type ProducerApi, sha256, startProducerApi } from './producer-harness.ts';
 
 let fixture: RedisFixture;
 beforeAll(async () => {
@@ -346,6 +353,30 @@ describe('per-key request limit', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await limited.json()) as ErrorBody).error.code).toBe('rate_limited');
     expect((await api.call('GET', '/v1/generations', { key: api.keyB })).status).toBe(200);
+  });
+});
+
+describe('per-key limit, slots taken ahead for a busy key', () => {
+  it('counts them: a fast run of single requests gets exactly the limit, then 429', async () => {
+    await api.stop();
+    api = await startProducerApi(fixture, { rpm: 10 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) statuses.push((await api.call('GET', '/v1/generations')).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.slice(10)).toEqual([429, 429, 429, 429, 429]);
+  });
+
+  it('gives back the ones a burst did not use, so they stop counting', async () => {
+    await api.stop();
+    api = await startProducerApi(fixture, { rpm: 1000 }); // 10 taken ahead per call
+    const log = `${api.prefix}:apikey:${sha256(api.keyA)}:limits:rate:read`;
+    const burst = await Promise.all(Array.from({ length: 5 }, () => api.call('GET', '/v1/generations')));
+    expect(burst.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await api.redis.zcard(log)).toBeGreaterThan(5); // slots were taken ahead
+    await waitFor(async () => (await api.redis.zcard(log)) === 5, {
+      timeoutMs: 5000,
+      message: 'the 10 unused slots given back',
+    });
   });
 });
 

@@ -40,7 +40,9 @@ return {1, slot - now, slot}
  * take now — up to `count` slots of a sliding log at once, none ahead of now (for callers that admit or
  * refuse at once, like the api's per-key limit, whose concurrent requests share one call).
  * KEYS[1] the log, KEYS[2] the block key. ARGV[1] limit (> 0), ARGV[2] window ms, ARGV[3] count,
- * ARGV[4] member prefix, unique per call (members are prefix..1 … prefix..k).
+ * ARGV[4] member prefix, unique per call (members are prefix..1 … prefix..k), ARGV[5] ms ahead of now
+ * the entries are dated (0 = now; a caller that holds slots to use a little later dates them at the
+ * end of that hold, so each counts in every window its request can fall into).
  * Returns {k, retry ms, blocked}: the first k requests are admitted (dated now); when k < count the
  * rest are refused, and a slot frees in `retry` ms (the oldest counted entry leaves the window), or the
  * provider's block ends then (blocked = 1). Events: none.
@@ -57,12 +59,13 @@ local n = redis.call('ZCARD', KEYS[1])
 local k = math.max(0, math.min(count, limit - n))
 if k > 0 then
   local args = {}
+  local at = now + (tonumber(ARGV[5]) or 0)
   for i = 1, k do
-    args[#args + 1] = now
+    args[#args + 1] = at
     args[#args + 1] = ARGV[4] .. i
   end
   redis.call('ZADD', KEYS[1], unpack(args))
-  redis.call('PEXPIRE', KEYS[1], window + 1000)
+  redis.call('PEXPIRE', KEYS[1], window + (tonumber(ARGV[5]) or 0) + 1000)
 end
 if k == count then return {k, 0, 0} end
 local oldest = tonumber(redis.call('ZRANGE', KEYS[1], n + k - limit, n + k - limit, 'WITHSCORES')[2])

@@ -61,14 +61,17 @@ export class RateLog {
   /**
    * Up to `count` slots now, in one call (see TAKE_NOW_SCRIPT): the first `admitted` of the callers
    * this stands for go, the rest are refused for `retryInMs`. Same log as `acquire` with horizon 0.
+   * `holdMs`: the slots may be used up to this long from now (dated at its end); `members` names them,
+   * for `releaseMany` of those never used.
    */
   async takeNow(
     kind: RateClass,
     limit: number,
     windowMs: number,
     count: number,
-  ): Promise<{ admitted: number; retryInMs: number; blocked: boolean }> {
-    if (count <= 0) return { admitted: 0, retryInMs: 0, blocked: false };
+    holdMs = 0,
+  ): Promise<{ admitted: number; retryInMs: number; blocked: boolean; members: string[] }> {
+    if (count <= 0) return { admitted: 0, retryInMs: 0, blocked: false, members: [] };
     const prefix = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}-`;
     const [admitted, retryInMs, blocked] = (await script(this.redis, 'reelayRateTakeNow', 2, TAKE_NOW_SCRIPT)(
       this.keys.rateLog(kind),
@@ -77,8 +80,15 @@ export class RateLog {
       Math.ceil(windowMs),
       count,
       prefix,
+      Math.max(0, Math.ceil(holdMs)),
     )) as [number, number, number];
-    return { admitted, retryInMs, blocked: blocked === 1 };
+    const members = Array.from({ length: admitted }, (_, i) => `${prefix}${i + 1}`);
+    return { admitted, retryInMs, blocked: blocked === 1, members };
+  }
+
+  /** Gives back slots taken with `takeNow` and never used: they stop counting at once. */
+  async releaseMany(kind: RateClass, members: readonly string[]): Promise<void> {
+    if (members.length > 0) await this.redis.zrem(this.keys.rateLog(kind), ...members);
   }
 
   /**
