@@ -359,11 +359,11 @@ describe('per-key request limit', () => {
 describe('per-key limit, slots taken ahead for a busy key', () => {
   it('counts them: a fast run of single requests gets exactly the limit, then 429', async () => {
     await api.stop();
-    api = await startProducerApi(fixture, { rpm: 10 });
+    api = await startProducerApi(fixture, { rpm: 200 }); // 2 taken ahead per call
     const statuses: number[] = [];
-    for (let i = 0; i < 15; i++) statuses.push((await api.call('GET', '/v1/generations')).status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
-    expect(statuses.slice(10)).toEqual([429, 429, 429, 429, 429]);
+    for (let i = 0; i < 205; i++) statuses.push((await api.call('GET', '/v1/generations')).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(200);
+    expect(statuses.slice(200)).toEqual([429, 429, 429, 429, 429]);
   });
 
   it('gives back the ones a burst did not use, so they stop counting', async () => {

@@ -21,6 +21,8 @@ interface KeyState {
   lastFlushAt: number;
   /** A call taking slots ahead is on its way: the next ones take only what they need. */
   leasing: boolean;
+  /** The last call refused some requests: the key is at its limit, take nothing ahead. */
+  atLimit: boolean;
   giveBack: NodeJS.Timeout | undefined;
 }
 
@@ -34,8 +36,8 @@ interface KeyState {
  * key has requests waiting (`RateLog.takeNow`), and each request keeps its own decision. A lone
  * request waits for nothing.
  *
- * A busy key (several requests in a turn, or a call within the last LEASE_MS) also takes a few slots
- * ahead — up to a hundredth of its per-minute limit, 64 at most — which its next requests use without
+ * A busy key (several requests in a turn, or a call within the last LEASE_MS) with a limit of 100 a
+ * minute or more also takes a few slots ahead — a hundredth of its per-minute limit, 64 at most — which its next requests use without
  * a Redis round trip: under load most requests then cost no limiter call at all, and the create path
  * is one round trip, not two. Still strict: a slot taken ahead is dated at the end of its hold, so it
  * counts in every window its request can fall into (dated 2 × LEASE_MS ahead, held LEASE_MS), and one unused after LEASE_MS is given back
@@ -54,7 +56,8 @@ export class KeyRateLimit {
     this.redis = redis;
     this.prefix = prefix;
     this.perMinute = perMinute;
-    this.leaseSize = Math.min(LEASE_MAX, Math.max(1, Math.floor(perMinute / 100)));
+    // A hundredth of the limit: none below 100 a minute, where every slot matters and traffic is light.
+    this.leaseSize = Math.min(LEASE_MAX, Math.floor(perMinute / 100));
   }
 
   take(keyHash: string): Promise<KeyLimitDecision> {
@@ -83,6 +86,7 @@ export class KeyRateLimit {
         leased: [],
         lastFlushAt: Number.NEGATIVE_INFINITY,
         leasing: false,
+        atLimit: false,
         giveBack: undefined,
       };
       this.keys.set(keyHash, state);
@@ -114,7 +118,7 @@ export class KeyRateLimit {
     const now = Date.now();
     const busy = takes.length > 1 || now - state.lastFlushAt < LEASE_MS;
     state.lastFlushAt = now;
-    const ahead = busy && !state.leasing ? this.leaseSize : 0;
+    const ahead = busy && !state.leasing && !state.atLimit ? this.leaseSize : 0;
     if (ahead > 0) state.leasing = true;
     // Dated at twice the hold: a slot stays strict even if this host's clock is up to LEASE_MS ahead
     // of Redis's.
@@ -126,7 +130,17 @@ export class KeyRateLimit {
           allowed: false,
           retryAfterS: Math.max(1, Math.ceil(retryInMs / 1000)),
         };
-        for (const [i, take] of takes.entries()) take.resolve(i < admitted ? ALLOWED : refused);
+        state.atLimit = admitted < takes.length;
+        const at = Date.now();
+        for (const [i, take] of takes.entries()) {
+          if (i < admitted) take.resolve(ALLOWED);
+          // A slot this replica took ahead and still holds goes to a request before it is refused:
+          // at the limit, a slot held back while a request is turned away would be a slot lost.
+          else if ((state.leased.at(-1)?.until ?? 0) > at) {
+            state.leased.pop();
+            take.resolve(ALLOWED);
+          } else take.resolve(refused);
+        }
         if (admitted > takes.length) this.hold(state, members.slice(takes.length), now);
       },
       (error: unknown) => {
