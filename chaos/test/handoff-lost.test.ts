@@ -16,6 +16,38 @@ import { type TcpProxy, startTcpProxy } from '../src/tcp-proxy.ts';
 
 const ENV = { REELAY_LOCK_DURATION_MS: '1000', REELAY_STALLED_INTERVAL_MS: '1000' };
 
+/** ENV for a worker that also runs the notify stage, allowed to call back to 127.0.0.1 over http. */
+function notifyingEnv(secretSeed: string): Record<string, string> {
+  return {
+    ...ENV,
+    REELAY_CALLBACK_SECRET: `whsec_${Buffer.from(secretSeed).toString('base64')}`,
+    REELAY_CALLBACK_ALLOW: '127.0.0.1',
+    REELAY_CALLBACK_ALLOW_HTTP: 'true',
+  };
+}
+
+/** A callback receiver on 127.0.0.1 that records each delivery's event type. */
+async function startReceiver(): Promise<{ url: string; types: string[]; close(): Promise<void> }> {
+  const types: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString('utf8');
+    });
+    req.on('end', () => {
+      types.push((JSON.parse(body) as { type: string }).type);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    types,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 let stack: ChaosStack | undefined;
 let proxy: TcpProxy | undefined;
 afterEach(async () => {
@@ -64,14 +96,7 @@ describe(`chaos: a poll worker killed between its record write and its hand-off 
 
   it('adds the callback job again when a download worker died between storing and handing on', async () => {
     const startedAt = Date.now();
-    let callbacks = 0;
-    const receiver = createServer((req, res) => {
-      callbacks++;
-      req.resume();
-      res.end('ok');
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const port = (receiver.address() as { port: number }).port;
+    const receiver = await startReceiver();
     try {
       stack = await startChaosStack({
         name: 'chaos-handoff-notify',
@@ -81,19 +106,14 @@ describe(`chaos: a poll worker killed between its record write and its hand-off 
       const s = stack;
       const upstream = new URL(s.redis.url);
       proxy = await startTcpProxy(upstream.hostname, Number(upstream.port || 6379));
-      const notifying = {
-        ...ENV,
-        REELAY_CALLBACK_SECRET: `whsec_${Buffer.from('chaos-handoff-callback-secret-32b').toString('base64')}`,
-        REELAY_CALLBACK_ALLOW: '127.0.0.1',
-        REELAY_CALLBACK_ALLOW_HTTP: 'true',
-      };
+      const notifying = notifyingEnv('chaos-handoff-callback-secret-32b');
       // submit and poll (and, having the callback secret, notify) directly; download through the proxy.
       await Promise.all([s.start('submit', ENV), s.start('poll', notifying)]);
       const downloader = await s.start('download', { ...ENV, REDIS_URL: proxy.url });
       const { id } = await enqueueGeneration(
         s.producer,
         { prompt: 'hand-off lost before the callback', seconds: '4' },
-        { callbackUrl: `http://127.0.0.1:${port}/hook` },
+        { callbackUrl: receiver.url },
       );
       await proxy.trap((text) => text.includes(`${s.prefix}:notify:`) && text.includes(id));
       await downloader.kill();
@@ -105,30 +125,19 @@ describe(`chaos: a poll worker killed between its record write and its hand-off 
       const [record] = await s.waitTerminal([id], 30_000);
       await recordFigures(
         'handoff_lost_notify',
-        { kills: 1, completed: record?.status === 'completed' ? 1 : 0, callbacks },
+        { kills: 1, completed: record?.status === 'completed' ? 1 : 0, callbacks: receiver.types.length },
         { seed: '-', seconds: (Date.now() - startedAt) / 1000 },
       );
       expect(record?.status).toBe('completed');
-      expect(callbacks).toBe(1);
+      expect(receiver.types).toEqual(['generation.completed']);
     } finally {
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.close();
     }
   });
   it('adds the failure callback job again when a poll worker died between failing a generation and handing on', async () => {
     const startedAt = Date.now();
-    const types: string[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-      });
-      req.on('end', () => {
-        types.push((JSON.parse(body) as { type: string }).type);
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const port = (receiver.address() as { port: number }).port;
+    const receiver = await startReceiver();
+    const types = receiver.types;
     try {
       stack = await startChaosStack({
         name: 'chaos-handoff-failed',
@@ -144,19 +153,14 @@ describe(`chaos: a poll worker killed between its record write and its hand-off 
       const s = stack;
       const upstream = new URL(s.redis.url);
       proxy = await startTcpProxy(upstream.hostname, Number(upstream.port || 6379));
-      const notifying = {
-        ...ENV,
-        REELAY_CALLBACK_SECRET: `whsec_${Buffer.from('chaos-handoff-failed-secret-32by').toString('base64')}`,
-        REELAY_CALLBACK_ALLOW: '127.0.0.1',
-        REELAY_CALLBACK_ALLOW_HTTP: 'true',
-      };
+      const notifying = notifyingEnv('chaos-handoff-failed-secret-32by');
       // submit (and, having the callback secret, notify) directly; poll through the proxy.
       await s.start('submit', notifying);
       const poller = await s.start('poll', { ...notifying, REDIS_URL: proxy.url });
       const { id } = await enqueueGeneration(
         s.producer,
         { prompt: 'hand-off lost before the failure callback', seconds: '4' },
-        { callbackUrl: `http://127.0.0.1:${port}/hook` },
+        { callbackUrl: receiver.url },
       );
       await proxy.trap((text) => text.includes(`${s.prefix}:notify:`) && text.includes(id));
       await poller.kill();
@@ -178,7 +182,7 @@ describe(`chaos: a poll worker killed between its record write and its hand-off 
       expect(record?.error?.code).toBe('content_policy');
       expect(types).toEqual(['generation.failed']);
     } finally {
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.close();
     }
   });
 });
