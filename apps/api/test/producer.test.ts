@@ -15,6 +15,7 @@ import {
 } from '@reelay/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ProducerApi, sha256, startProducerApi } from './producer-harness.ts';
+import { LEASE_MAX } from '../src/auth/key-limit.ts';
 
 let fixture: RedisFixture;
 beforeAll(async () => {
@@ -376,6 +377,23 @@ describe('per-key limit, slots taken ahead for a busy key', () => {
     await waitFor(async () => (await api.redis.zcard(log)) === 5, {
       timeoutMs: 5000,
       message: 'the 10 unused slots given back',
+    });
+  });
+});
+
+describe('per-key limit, a key with a high limit', () => {
+  it('takes at most LEASE_MAX ahead, and gives every unused one back', async () => {
+    await api.stop();
+    api = await startProducerApi(fixture, { rpm: 1_000_000 }); // a hundredth is 10,000: LEASE_MAX caps
+    const log = `${api.prefix}:apikey:${sha256(api.keyA)}:limits:rate:read`;
+    const burst = await Promise.all(Array.from({ length: 40 }, () => api.call('GET', '/v1/generations')));
+    expect(burst.every((r) => r.status === 200)).toBe(true);
+    const counted = await api.redis.zcard(log);
+    expect(counted).toBeGreaterThan(40);
+    expect(counted).toBeLessThanOrEqual(40 + LEASE_MAX);
+    await waitFor(async () => (await api.redis.zcard(log)) === 40, {
+      timeoutMs: 5000,
+      message: 'the unused slots given back',
     });
   });
 });

@@ -79,6 +79,15 @@ describe('RateLog (sliding log in Redis)', () => {
     expect(await log.used('read')).toBe(5);
   });
 
+  it('takes thousands of slots in one call and gives back thousands (more than one Lua unpack holds)', async () => {
+    const log = new RateLog(connect(), redis.prefix('rate'));
+    const big = await log.takeNow('read', 1_000_000, 60_000, 9000);
+    expect(big).toMatchObject({ admitted: 9000, blocked: false });
+    expect(await log.used('read')).toBe(9000);
+    await log.releaseMany('read', big.members.slice(0, 8500));
+    expect(await log.used('read')).toBe(500);
+  });
+
   it('dates a create by its answer: one sent late still never shares a window with a later one', async () => {
     const log = new RateLog(connect(), redis.prefix('rate'));
     const a = await log.acquireToSend('create', 1, 300, 0, 60_000);

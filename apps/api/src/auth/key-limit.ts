@@ -12,18 +12,39 @@ interface PendingTake {
 /** How long slots taken ahead for a busy key may be used; unused ones are given back after it. */
 export const LEASE_MS = 250;
 /** Most slots taken ahead per call (and a hundredth of the per-minute limit at most). */
-const LEASE_MAX = 64;
+export const LEASE_MAX = 1024;
+/** Slots taken ahead when the key's recent rate asks for fewer (or is not known yet). */
+const LEASE_MIN = 64;
+
+/** Slots `${prefix}${from}` … `${prefix}${to}` taken in one call, usable until `until`. */
+interface HeldRange {
+  prefix: string;
+  from: number;
+  to: number;
+  until: number;
+}
 
 interface KeyState {
   log: RateLog;
-  /** Slots taken ahead and not used yet: log member and the end of its hold (oldest first). */
-  leased: Array<{ member: string; until: number }>;
+  /** Slots taken ahead and not used yet, oldest range first; used from the newest. */
+  held: HeldRange[];
   lastFlushAt: number;
+  /** Requests of this key (checked or served from held slots) since the last call. */
+  seen: number;
   /** A call taking slots ahead is on its way: the next ones take only what they need. */
   leasing: boolean;
   /** The last call refused some requests: the key is at its limit, take nothing ahead. */
   atLimit: boolean;
   giveBack: NodeJS.Timeout | undefined;
+}
+
+/** Takes the newest held slot whose hold has not ended; false when there is none. */
+function useHeld(state: KeyState, now: number): boolean {
+  const range = state.held.at(-1);
+  if (range === undefined || now >= range.until) return false;
+  range.to--;
+  if (range.to < range.from) state.held.pop();
+  return true;
 }
 
 /**
@@ -37,11 +58,13 @@ interface KeyState {
  * request waits for nothing.
  *
  * A busy key (several requests in a turn, or a call within the last LEASE_MS) with a limit of 100 a
- * minute or more also takes a few slots ahead — a hundredth of its per-minute limit, 64 at most — which its next requests use without
- * a Redis round trip: under load most requests then cost no limiter call at all, and the create path
- * is one round trip, not two. Still strict: a slot taken ahead is dated at the end of its hold, so it
- * counts in every window its request can fall into (dated 2 × LEASE_MS ahead, held LEASE_MS), and one unused after LEASE_MS is given back
- * (removed from the log), so a replica never sits on another's share for long.
+ * minute or more also takes slots ahead, which its next requests use without a Redis round trip: twice
+ * what its recent rate would use in LEASE_MS (at least 64), and never more than a hundredth of its
+ * per-minute limit or LEASE_MAX. Under load most requests then cost no limiter call at all, and the
+ * create path is one round trip, not two. Still strict: a slot taken ahead is dated at the end of its
+ * hold, so it counts in every window its request can fall into (dated 2 × LEASE_MS ahead, held
+ * LEASE_MS), and one unused after LEASE_MS is given back (removed from the log), so a replica never
+ * sits on another's share for long.
  */
 export class KeyRateLimit {
   private readonly redis: Redis;
@@ -62,12 +85,10 @@ export class KeyRateLimit {
 
   take(keyHash: string): Promise<KeyLimitDecision> {
     if (this.perMinute <= 0) return Promise.resolve(ALLOWED);
-    // The newest slot held ahead, if its hold has not ended (the others ended no later).
     const state = this.keys.get(keyHash);
-    const newest = state?.leased.at(-1);
-    if (newest !== undefined && Date.now() < newest.until) {
-      state!.leased.pop();
-      return Promise.resolve(ALLOWED);
+    if (state !== undefined) {
+      state.seen++;
+      if (useHeld(state, Date.now())) return Promise.resolve(ALLOWED);
     }
     return new Promise((resolve, reject) => {
       this.pending.push({ keyHash, resolve, reject });
@@ -83,8 +104,9 @@ export class KeyRateLimit {
     if (state === undefined) {
       state = {
         log: new RateLog(this.redis, `${this.prefix}:apikey:${keyHash}`),
-        leased: [],
+        held: [],
         lastFlushAt: Number.NEGATIVE_INFINITY,
+        seen: 0,
         leasing: false,
         atLimit: false,
         giveBack: undefined,
@@ -114,17 +136,30 @@ export class KeyRateLimit {
     }
   }
 
+  /** Slots to take ahead now, from the key's rate since its last call (see the class comment). */
+  private aheadFor(state: KeyState, takes: number, now: number): number {
+    const since = now - state.lastFlushAt;
+    const busy = takes > 1 || since < LEASE_MS;
+    // A first request of a key counts as seen in `take` only once its state exists.
+    const seen = Math.max(state.seen, takes);
+    state.seen = 0;
+    state.lastFlushAt = now;
+    if (!busy || state.leasing || state.atLimit || this.leaseSize === 0) return 0;
+    // Twice what the recent rate would use in one hold: a little short means another call inside the
+    // hold; what is left over at its end is given back.
+    const wanted = since < LEASE_MS ? Math.ceil((2 * seen * LEASE_MS) / Math.max(1, since)) : 0;
+    return Math.min(this.leaseSize, Math.max(LEASE_MIN, wanted));
+  }
+
   private decide(state: KeyState, takes: PendingTake[]): void {
     const now = Date.now();
-    const busy = takes.length > 1 || now - state.lastFlushAt < LEASE_MS;
-    state.lastFlushAt = now;
-    const ahead = busy && !state.leasing && !state.atLimit ? this.leaseSize : 0;
+    const ahead = this.aheadFor(state, takes.length, now);
     if (ahead > 0) state.leasing = true;
     // Dated at twice the hold: a slot stays strict even if this host's clock is up to LEASE_MS ahead
     // of Redis's.
     const dateAhead = ahead > 0 ? 2 * LEASE_MS : 0;
     state.log.takeNow('read', this.perMinute, 60_000, takes.length + ahead, dateAhead).then(
-      ({ admitted, retryInMs, members }) => {
+      ({ admitted, retryInMs, prefix }) => {
         if (ahead > 0) state.leasing = false;
         const refused: KeyLimitDecision = {
           allowed: false,
@@ -136,12 +171,11 @@ export class KeyRateLimit {
           if (i < admitted) take.resolve(ALLOWED);
           // A slot this replica took ahead and still holds goes to a request before it is refused:
           // at the limit, a slot held back while a request is turned away would be a slot lost.
-          else if ((state.leased.at(-1)?.until ?? 0) > at) {
-            state.leased.pop();
-            take.resolve(ALLOWED);
-          } else take.resolve(refused);
+          else take.resolve(useHeld(state, at) ? ALLOWED : refused);
         }
-        if (admitted > takes.length) this.hold(state, members.slice(takes.length), now);
+        if (admitted > takes.length) {
+          this.hold(state, { prefix, from: takes.length + 1, to: admitted, until: now + LEASE_MS });
+        }
       },
       (error: unknown) => {
         if (ahead > 0) state.leasing = false;
@@ -154,31 +188,26 @@ export class KeyRateLimit {
    * Keeps slots taken ahead until their hold ends (the call's start + LEASE_MS; they are dated later
    * still), then gives back those not used.
    */
-  private hold(state: KeyState, members: string[], takenAt: number): void {
-    const until = takenAt + LEASE_MS;
-    for (const member of members) state.leased.push({ member, until });
+  private hold(state: KeyState, range: HeldRange): void {
+    state.held.push(range);
     if (state.giveBack !== undefined) return;
     const check = () => {
       state.giveBack = undefined;
       const now = Date.now();
-      const ended = state.leased.filter((slot) => slot.until <= now);
-      if (ended.length > 0) {
-        state.leased = state.leased.filter((slot) => slot.until > now);
-        // Best effort: a slot not given back still stops counting when it leaves the window.
-        state.log
-          .releaseMany(
-            'read',
-            ended.map((slot) => slot.member),
-          )
-          .catch(() => {});
+      const members: string[] = [];
+      while (state.held[0] !== undefined && state.held[0].until <= now) {
+        const ended = state.held.shift()!;
+        for (let i = ended.from; i <= ended.to; i++) members.push(`${ended.prefix}${i}`);
       }
-      const next = state.leased[0];
+      // Best effort: a slot not given back still stops counting when it leaves the window.
+      if (members.length > 0) state.log.releaseMany('read', members).catch(() => {});
+      const next = state.held[0];
       if (next !== undefined) {
         state.giveBack = setTimeout(check, Math.max(1, next.until - now + 1));
         state.giveBack.unref();
       }
     };
-    state.giveBack = setTimeout(check, Math.max(1, until - Date.now() + 1));
+    state.giveBack = setTimeout(check, Math.max(1, range.until - Date.now() + 1));
     state.giveBack.unref();
   }
 }

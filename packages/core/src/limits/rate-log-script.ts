@@ -58,13 +58,16 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local n = redis.call('ZCARD', KEYS[1])
 local k = math.max(0, math.min(count, limit - n))
 if k > 0 then
-  local args = {}
   local at = now + (tonumber(ARGV[5]) or 0)
-  for i = 1, k do
-    args[#args + 1] = at
-    args[#args + 1] = ARGV[4] .. i
+  -- In chunks: unpack() of more than ~8000 values overflows Lua's C stack.
+  for first = 1, k, 1000 do
+    local args = {}
+    for i = first, math.min(k, first + 999) do
+      args[#args + 1] = at
+      args[#args + 1] = ARGV[4] .. i
+    end
+    redis.call('ZADD', KEYS[1], unpack(args))
   end
-  redis.call('ZADD', KEYS[1], unpack(args))
   redis.call('PEXPIRE', KEYS[1], window + (tonumber(ARGV[5]) or 0) + 1000)
 end
 if k == count then return {k, 0, 0} end

@@ -61,8 +61,8 @@ export class RateLog {
   /**
    * Up to `count` slots now, in one call (see TAKE_NOW_SCRIPT): the first `admitted` of the callers
    * this stands for go, the rest are refused for `retryInMs`. Same log as `acquire` with horizon 0.
-   * `holdMs`: the slots may be used up to this long from now (dated at its end); `members` names them,
-   * for `releaseMany` of those never used.
+   * `holdMs`: the slots may be used up to this long from now (dated at its end); `members` names them
+   * (`${prefix}1` … `${prefix}${admitted}`), for `releaseMany` of those never used.
    */
   async takeNow(
     kind: RateClass,
@@ -70,8 +70,8 @@ export class RateLog {
     windowMs: number,
     count: number,
     holdMs = 0,
-  ): Promise<{ admitted: number; retryInMs: number; blocked: boolean; members: string[] }> {
-    if (count <= 0) return { admitted: 0, retryInMs: 0, blocked: false, members: [] };
+  ): Promise<{ admitted: number; retryInMs: number; blocked: boolean; prefix: string; members: string[] }> {
+    if (count <= 0) return { admitted: 0, retryInMs: 0, blocked: false, prefix: '', members: [] };
     const prefix = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}-`;
     const [admitted, retryInMs, blocked] = (await script(this.redis, 'reelayRateTakeNow', 2, TAKE_NOW_SCRIPT)(
       this.keys.rateLog(kind),
@@ -83,12 +83,16 @@ export class RateLog {
       Math.max(0, Math.ceil(holdMs)),
     )) as [number, number, number];
     const members = Array.from({ length: admitted }, (_, i) => `${prefix}${i + 1}`);
-    return { admitted, retryInMs, blocked: blocked === 1, members };
+    return { admitted, retryInMs, blocked: blocked === 1, prefix, members };
   }
 
   /** Gives back slots taken with `takeNow` and never used: they stop counting at once. */
   async releaseMany(kind: RateClass, members: readonly string[]): Promise<void> {
-    if (members.length > 0) await this.redis.zrem(this.keys.rateLog(kind), ...members);
+    // In chunks, as the script adds them: one command of tens of thousands of arguments would hold
+    // Redis (and this process's encoder) for a long stretch.
+    for (let i = 0; i < members.length; i += 1000) {
+      await this.redis.zrem(this.keys.rateLog(kind), ...members.slice(i, i + 1000));
+    }
   }
 
   /**
