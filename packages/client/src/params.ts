@@ -43,12 +43,15 @@ function buildParamsSchema(prompt: { minLength: number; maxLength: number }) {
         // Lone surrogates cannot be encoded as UTF-8: the provider would receive mangled text.
         .refine((s) => s.isWellFormed(), 'must be valid Unicode (it contains a lone surrogate)'),
       model: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+      // An enum and a literal, not a refine over a union: zod checks these without a closure call.
       seconds: z
-        .union([z.string(), z.number()])
-        .refine((v) => (SECONDS as readonly string[]).includes(String(v)), {
-          message: `must be one of ${list(SECONDS)}`,
-        })
-        .transform((v) => String(v) as (typeof SECONDS)[number])
+        .union(
+          [
+            z.enum(SECONDS),
+            z.literal(CLIP_SECONDS).transform((v) => String(v) as (typeof SECONDS)[number]),
+          ],
+          { error: `must be one of ${list(SECONDS)}` },
+        )
         .optional(),
       size: z.enum(SIZES, { error: `must be one of ${list(SIZES)}` }).optional(),
       input_reference: z
