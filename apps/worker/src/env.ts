@@ -122,9 +122,9 @@ export const workerEnvSchema = z.object({
    */
   REELAY_SWEEP_INTERVAL_MS: envField.int({ min: 0, default: 30_000 }),
   /**
-   * Keep V8's young generation small (frequent, cheap scavenges): a downloading process then holds
-   * far less memory. Unset: on in processes that run the download stage (see lean-heap.ts, which
-   * reads it before this schema runs).
+   * Keep V8's young generation small and collect it after each 8 MiB of ArrayBuffers allocated: a
+   * downloading process then holds far less memory. Unset: on in processes that run the download
+   * stage (see lean-heap.ts, which reads it before this schema runs).
    */
   REELAY_LEAN_HEAP: envField.bool(false).optional(),
   /** BullMQ lock duration, ms: a job whose worker died is taken over after about this long. */
