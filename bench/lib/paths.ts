@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 
 /** The repository root (`bench/lib/..`/..). */
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const WORKER_MAIN = resolve(ROOT, 'apps/worker/src/main.ts');
+export const WORKER_MAIN = resolve(ROOT, 'apps/worker/bin/reelay-worker.js');
 export const API_MAIN = resolve(ROOT, 'apps/api/src/main.ts');
 export const RAW_STAGE_MAIN = resolve(ROOT, 'bench/lib/raw-stage.ts');
 export const RESULTS_DIR = resolve(ROOT, 'bench/results');

@@ -1,7 +1,7 @@
 import { API_MAIN, WORKER_MAIN } from './paths.ts';
 import { type NodeProcess, logMessageIs, parseJson, spawnNode } from './process.ts';
 
-/** A Reelay worker process (`apps/worker/src/main.ts --stage …`); resolves once it logged `worker ready`. */
+/** A Reelay worker process (`apps/worker/bin/reelay-worker.js --stage …`, as deployed); resolves once it logged `worker ready`. */
 export function startWorkerProcess(stage: string, env: Record<string, string>): Promise<NodeProcess<true>> {
   return spawnNode(
     `worker(${stage})`,

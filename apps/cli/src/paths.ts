@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
  * Paths are resolved from this file, so `reelay` works from any working directory.
  */
 export const APP_ENTRIES = {
-  worker: fileURLToPath(new URL('../../worker/src/main.ts', import.meta.url)),
+  worker: fileURLToPath(new URL('../../worker/bin/reelay-worker.js', import.meta.url)),
   api: fileURLToPath(new URL('../../api/src/main.ts', import.meta.url)),
   sim: fileURLToPath(new URL('../../provider-sim/src/main.ts', import.meta.url)),
 } as const;

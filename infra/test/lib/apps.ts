@@ -61,7 +61,7 @@ function stageFlag(args: readonly string[]): string | undefined {
 export const APPS: readonly AppSpec[] = [
   {
     name: 'worker',
-    entry: 'apps/worker/src/main.ts',
+    entry: 'apps/worker/bin/reelay-worker.js',
     variables: new Set([...Object.keys(workerEnvSchema.shape), ...TRACING_VARIABLES]),
     traces: true,
     resolve(args, env) {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * apps/provider-sim): tests drive them from outside, nothing here imports an app.
  */
 export const APP_MAINS = {
-  worker: fileURLToPath(new URL('../../../apps/worker/src/main.ts', import.meta.url)),
+  worker: fileURLToPath(new URL('../../../apps/worker/bin/reelay-worker.js', import.meta.url)),
   api: fileURLToPath(new URL('../../../apps/api/src/main.ts', import.meta.url)),
   dashboard: fileURLToPath(new URL('../../../apps/dashboard/src/main.ts', import.meta.url)),
 } as const;
