@@ -46,10 +46,7 @@ function buildParamsSchema(prompt: { minLength: number; maxLength: number }) {
       // An enum and a literal, not a refine over a union: zod checks these without a closure call.
       seconds: z
         .union(
-          [
-            z.enum(SECONDS),
-            z.literal(CLIP_SECONDS).transform((v) => String(v) as (typeof SECONDS)[number]),
-          ],
+          [z.enum(SECONDS), z.literal(CLIP_SECONDS).transform((v) => String(v) as (typeof SECONDS)[number])],
           { error: `must be one of ${list(SECONDS)}` },
         )
         .optional(),
