@@ -2,6 +2,7 @@ import { type ErrorCode, type GenerationRecord, ReelayError, type Stage, seriali
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { AdmissionDecision } from './admission.ts';
 import type { PipelineContext } from './context.ts';
+import { addNotifyJob } from './notify/stage.ts';
 
 /**
  * How each class of error maps onto BullMQ's control flow:
@@ -79,7 +80,7 @@ export async function ensureFailureCallback(
   record: GenerationRecord | null,
 ): Promise<void> {
   if (record?.status !== 'failed' || record.callbackUrl === undefined || record.attempts.notify > 0) return;
-  await ctx.queues.notify.add('notify', { generationId: record.id }, { jobId: record.id });
+  await addNotifyJob(ctx.queues, record.id);
 }
 
 export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): ReelayError {

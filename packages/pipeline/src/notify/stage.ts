@@ -116,6 +116,17 @@ export async function enqueueNotify(
 ): Promise<boolean> {
   const record = await ctx.store.get(generationId);
   if (!record?.callbackUrl || !eventFor(record)) return false;
-  await ctx.queues.notify.add('notify', { generationId }, { jobId: generationId });
+  await addNotifyJob(ctx.queues, generationId);
   return true;
+}
+
+/**
+ * The notify job of a generation. Its id is the generation id, so adding it again while it exists
+ * (or after it ran and was kept) adds nothing: every hand-off and repair can simply add it.
+ */
+export async function addNotifyJob(
+  queues: Pick<PipelineContext['queues'], 'notify'>,
+  generationId: string,
+): Promise<void> {
+  await queues.notify.add('notify', { generationId }, { jobId: generationId });
 }

@@ -3,6 +3,7 @@ import type { Job, Worker } from 'bullmq';
 import type { PipelineContext } from '../context.ts';
 import { ensureFailureCallback, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { type Manifest, buildManifest, objectKeys } from '../manifest.ts';
+import { addNotifyJob } from '../notify/stage.ts';
 import { type StageSummary, stageSummary } from '../stage-summary.ts';
 
 /**
@@ -35,7 +36,7 @@ async function downloadOnce(
   if (record?.status === 'notifying' && record.providerVideoId === videoId) {
     // An earlier run stored the video and died before adding the callback job (as poll's hand-off,
     // chaos/test/handoff-lost.test.ts): add it again; same job id, so a no-op when it exists.
-    await ctx.queues.notify.add('notify', { generationId }, { jobId: generationId });
+    await addNotifyJob(ctx.queues, generationId);
     return undefined;
   }
   if (record?.status !== 'downloading' || record.providerVideoId !== videoId) {
@@ -140,7 +141,7 @@ async function finish(
   );
   if (!applied) return undefined; // cancelled meanwhile: the report reads what it became
   if (notify) {
-    await ctx.queues.notify.add('notify', { generationId: record.id }, { jobId: record.id });
+    await addNotifyJob(ctx.queues, record.id);
   }
   // The record read at the start of this job already holds the settled cost (poll settles first).
   return stageSummary(
