@@ -44,7 +44,7 @@ export type { PriceTable } from './limits/prices.ts';
 export { InFlightLeases } from './limits/leases.ts';
 export type { LeaseDecision } from './limits/leases.ts';
 export { RateLog } from './limits/rate-log.ts';
-export type { RateDecision } from './limits/rate-log.ts';
+export type { RateDecision, TakenSlots } from './limits/rate-log.ts';
 export { SpendLedger } from './limits/spend.ts';
 export type { BudgetScope, SpendFigures } from './limits/spend.ts';
 export { limitKeys } from './limits/keys.ts';

@@ -1,4 +1,4 @@
-import { RateLog } from '@reelay/core';
+import { RateLog, type TakenSlots } from '@reelay/core';
 import type { Redis } from 'ioredis';
 
 export type KeyLimitDecision = { allowed: true } | { allowed: false; retryAfterS: number };
@@ -16,11 +16,8 @@ export const LEASE_MAX = 1024;
 /** Slots taken ahead when the key's recent rate asks for fewer (or is not known yet). */
 const LEASE_MIN = 64;
 
-/** Slots `${prefix}${from}` … `${prefix}${to}` taken in one call, usable until `until`. */
-interface HeldRange {
-  prefix: string;
-  from: number;
-  to: number;
+/** Slots of one call taken ahead, usable until `until`. */
+interface HeldRange extends TakenSlots {
   until: number;
 }
 
@@ -194,13 +191,10 @@ export class KeyRateLimit {
     const check = () => {
       state.giveBack = undefined;
       const now = Date.now();
-      const members: string[] = [];
-      while (state.held[0] !== undefined && state.held[0].until <= now) {
-        const ended = state.held.shift()!;
-        for (let i = ended.from; i <= ended.to; i++) members.push(`${ended.prefix}${i}`);
-      }
+      const ended: HeldRange[] = [];
+      while (state.held[0] !== undefined && state.held[0].until <= now) ended.push(state.held.shift()!);
       // Best effort: a slot not given back still stops counting when it leaves the window.
-      if (members.length > 0) state.log.releaseMany('read', members).catch(() => {});
+      if (ended.length > 0) state.log.releaseMany('read', ended).catch(() => {});
       const next = state.held[0];
       if (next !== undefined) {
         state.giveBack = setTimeout(check, Math.max(1, next.until - now + 1));

@@ -52,13 +52,14 @@ ${LUA_NOW_MS}
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
+local ahead = tonumber(ARGV[5]) or 0
 local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
 if blocked > now then return {0, blocked - now, 1} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local n = redis.call('ZCARD', KEYS[1])
 local k = math.max(0, math.min(count, limit - n))
 if k > 0 then
-  local at = now + (tonumber(ARGV[5]) or 0)
+  local at = now + ahead
   -- In chunks: unpack() of more than ~8000 values overflows Lua's C stack.
   for first = 1, k, 1000 do
     local args = {}
@@ -68,7 +69,7 @@ if k > 0 then
     end
     redis.call('ZADD', KEYS[1], unpack(args))
   end
-  redis.call('PEXPIRE', KEYS[1], window + (tonumber(ARGV[5]) or 0) + 1000)
+  redis.call('PEXPIRE', KEYS[1], window + ahead + 1000)
 end
 if k == count then return {k, 0, 0} end
 local oldest = tonumber(redis.call('ZRANGE', KEYS[1], n + k - limit, n + k - limit, 'WITHSCORES')[2])

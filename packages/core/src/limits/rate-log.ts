@@ -10,6 +10,13 @@ import {
 } from './rate-log-script.ts';
 import { script } from './scripts.ts';
 
+/** Slots `from` … `to` (1-based, inclusive) of one `takeNow` call, named by its `prefix`. */
+export interface TakenSlots {
+  prefix: string;
+  from: number;
+  to: number;
+}
+
 /**
  * A strict sliding-window request limiter held in Redis, for all replicas together.
  *
@@ -61,8 +68,8 @@ export class RateLog {
   /**
    * Up to `count` slots now, in one call (see TAKE_NOW_SCRIPT): the first `admitted` of the callers
    * this stands for go, the rest are refused for `retryInMs`. Same log as `acquire` with horizon 0.
-   * `holdMs`: the slots may be used up to this long from now (dated at its end); `members` names them
-   * (`${prefix}1` … `${prefix}${admitted}`), for `releaseMany` of those never used.
+   * `holdMs`: the slots may be used up to this long from now (dated at its end); slot i (1 …
+   * `admitted`) is `{ prefix, from: i, to: i }` for `releaseMany`, if it is never used.
    */
   async takeNow(
     kind: RateClass,
@@ -70,8 +77,8 @@ export class RateLog {
     windowMs: number,
     count: number,
     holdMs = 0,
-  ): Promise<{ admitted: number; retryInMs: number; blocked: boolean; prefix: string; members: string[] }> {
-    if (count <= 0) return { admitted: 0, retryInMs: 0, blocked: false, prefix: '', members: [] };
+  ): Promise<{ admitted: number; retryInMs: number; blocked: boolean; prefix: string }> {
+    if (count <= 0) return { admitted: 0, retryInMs: 0, blocked: false, prefix: '' };
     const prefix = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}-`;
     const [admitted, retryInMs, blocked] = (await script(this.redis, 'reelayRateTakeNow', 2, TAKE_NOW_SCRIPT)(
       this.keys.rateLog(kind),
@@ -82,12 +89,13 @@ export class RateLog {
       prefix,
       Math.max(0, Math.ceil(holdMs)),
     )) as [number, number, number];
-    const members = Array.from({ length: admitted }, (_, i) => `${prefix}${i + 1}`);
-    return { admitted, retryInMs, blocked: blocked === 1, prefix, members };
+    return { admitted, retryInMs, blocked: blocked === 1, prefix };
   }
 
-  /** Gives back slots taken with `takeNow` and never used: they stop counting at once. */
-  async releaseMany(kind: RateClass, members: readonly string[]): Promise<void> {
+  /** Gives back slots taken with `takeNow` and never used (runs of one call's slots): they stop counting at once. */
+  async releaseMany(kind: RateClass, slots: readonly TakenSlots[]): Promise<void> {
+    const members: string[] = [];
+    for (const { prefix, from, to } of slots) for (let i = from; i <= to; i++) members.push(`${prefix}${i}`);
     // In chunks, as the script adds them: one command of tens of thousands of arguments would hold
     // Redis (and this process's encoder) for a long stretch.
     for (let i = 0; i < members.length; i += 1000) {

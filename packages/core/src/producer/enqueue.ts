@@ -142,7 +142,7 @@ export async function enqueuePrepared(
     items.every((item) => item.options.idempotencyKey === undefined)
   ) {
     const traces = startGenerationSpans(ctx.queues.submit.opts.telemetry, items);
-    if (items.length <= HOLD_WRITES_MAX_ITEMS) holdWritesForThisTurn(redis);
+    holdWritesForThisTurn(redis, items.length);
     const [records, alive, jobs] = await Promise.allSettled([
       createRecords(ctx, items),
       redis.exists(presence.key),
@@ -262,7 +262,7 @@ export async function addSubmitJobs(
         )
       : toAdd.map(() => 0);
   const traces = startGenerationSpans(queue.opts.telemetry, toAdd);
-  if (redis && toAdd.length <= HOLD_WRITES_MAX_ITEMS) holdWritesForThisTurn(redis);
+  if (redis) holdWritesForThisTurn(redis, toAdd.length);
   try {
     await addJobs(
       queue,
@@ -298,9 +298,11 @@ const HOLD_WRITES_MAX_ITEMS = 128;
  * Holds the connection's writes until the end of this event-loop turn (`setImmediate`), so the
  * commands a batch issues now — the records' script call, the presence check and one `add` per job,
  * each written by ioredis as it is called — leave in one `writev` instead of a syscall each. Nothing
- * waits longer than the turn; a connection that is not ready is left alone (ioredis queues offline).
+ * waits longer than the turn; a connection that is not ready is left alone (ioredis queues offline),
+ * and so is a batch of more than HOLD_WRITES_MAX_ITEMS `items`.
  */
-function holdWritesForThisTurn(redis: Redis): void {
+function holdWritesForThisTurn(redis: Redis, items: number): void {
+  if (items > HOLD_WRITES_MAX_ITEMS) return;
   const stream = redis.status === 'ready' ? redis.stream : undefined;
   if (stream === undefined) return;
   stream.cork();
