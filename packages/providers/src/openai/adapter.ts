@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import OpenAI, { APIError } from 'openai';
 import type { VideoCreateParams, VideoSeconds, VideoSize } from 'openai/resources/videos';
@@ -94,7 +95,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Video
           err.providerCode !== 'aborted' &&
           signal?.aborted !== true;
         if (!again) throw err;
-        await pause(readRetryDelay(retry, err.retryAfterMs), signal);
+        // An abort ends the pause early; the next call then fails as aborted and is not sent again.
+        await sleep(readRetryDelay(retry, err.retryAfterMs), undefined, { signal }).catch(() => {});
       }
     }
   }
@@ -262,18 +264,6 @@ export function readRetryDelay(retry: number, retryAfterMs: number | undefined):
   const cap = Math.min(100 * 2 ** retry, 2_000);
   if (retryAfterMs !== undefined && retryAfterMs <= 2_000) return retryAfterMs;
   return cap / 2 + Math.random() * (cap / 2);
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function requireId(id: string): void {
