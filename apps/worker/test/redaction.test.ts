@@ -30,9 +30,15 @@ describe('secrets in logs, whole pipeline at debug level', () => {
     );
     const workers = await Promise.all([h.start('submit'), h.start('poll'), h.start('download')]);
     const ok = await h.waitAll(await h.enqueue(4));
-    // A failure names its code and message, so a red run says why.
-    const outcome = (r: { status: string; error?: { code: string; message: string } | null }) =>
-      r.status === 'completed' ? r.status : `${r.status}: ${r.error?.code} ${r.error?.message}`;
+    // A failure names its code, message and attempts per stage, so a red run says why and where.
+    const outcome = (r: {
+      status: string;
+      error?: { code: string; message: string } | null;
+      attempts: object;
+    }) =>
+      r.status === 'completed'
+        ? r.status
+        : `${r.status}: ${r.error?.code} ${r.error?.message} (attempts ${JSON.stringify(r.attempts)})`;
     expect(ok.map(outcome)).toEqual(['completed', 'completed', 'completed', 'completed']);
     // A failure path too: the provider refuses the next video for content policy.
     await h.sim.configure({ failureRate: 1, failureCode: 'moderation_blocked' });
