@@ -10,6 +10,11 @@ export interface RawOptions {
   /** Adds in flight at once from the producer (the same lanes the pipeline's enqueue uses). */
   enqueueConcurrency: number;
   timeoutMs: number;
+  /** Stage process script (default the no-op `raw-stage.ts`) and extra environment per stage. */
+  stageMain?: string;
+  stageEnv?: Array<Record<string, string>>;
+  /** Key prefix (default `{raw-bench}`); two raw pipelines on one Redis need their own. */
+  prefix?: string;
 }
 
 export interface PushResult {
@@ -35,7 +40,7 @@ const QUEUES = ['raw-a', 'raw-b', 'raw-c'] as const;
  * completion in the third queue, with the INFO commandstats delta over the same span.
  */
 export async function startRawPipeline(redis: BenchRedis, options: RawOptions): Promise<RawPipeline> {
-  const prefix = '{raw-bench}';
+  const prefix = options.prefix ?? '{raw-bench}';
   const processes: NodeProcess<true>[] = [];
   const head = new Queue(QUEUES[0], {
     connection: redis.client,
@@ -50,13 +55,14 @@ export async function startRawPipeline(redis: BenchRedis, options: RawOptions): 
     QUEUES.map((queue, i) =>
       spawnNode(
         `raw(${queue})`,
-        [RAW_STAGE_MAIN],
+        [options.stageMain ?? RAW_STAGE_MAIN],
         {
           REDIS_URL: redis.url,
           RAW_PREFIX: prefix,
           RAW_QUEUE: queue,
           RAW_NEXT: QUEUES[i + 1] ?? '',
           RAW_CONCURRENCY: String(options.concurrency[i]),
+          ...options.stageEnv?.[i],
         },
         (line) => (parseJson(line)?.['event'] === 'ready' ? (true as const) : undefined),
       ),
