@@ -39,7 +39,9 @@ export function mp4Layout(videoId: string, requestedBytes: number, seed: string)
     freeHeader.writeBigUInt64BE(BigInt(boxBytes), 8);
   }
   boxBytes -= freeHeader.length;
-  return { size, freeHeader, payloadBytes: boxBytes, block: seededBytes(BLOCK_BYTES, seed, 'mp4', videoId) };
+  // Only as much of the block as the payload uses: a small video does not pay for 64 KiB of draws.
+  const block = seededBytes(Math.min(BLOCK_BYTES, boxBytes), seed, 'mp4', videoId);
+  return { size, freeHeader, payloadBytes: boxBytes, block };
 }
 
 /** The bytes [start, end] (inclusive) of the file, in chunks of at most 64 KiB, without building it whole. */

@@ -42,10 +42,9 @@ export function seededStream(...parts: (string | number)[]): () => number {
 /** Fills a buffer with bytes from a seeded stream (used for the MP4 padding pattern). */
 export function seededBytes(length: number, ...parts: (string | number)[]): Buffer {
   const next = seededStream(...parts);
-  const out = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i += 4) {
-    const word = Math.floor(next() * 4294967296);
-    for (let j = 0; j < 4 && i + j < length; j++) out[i + j] = (word >>> (j * 8)) & 0xff;
-  }
-  return out;
+  const words = Math.ceil(length / 4);
+  const out = Buffer.allocUnsafe(words * 4);
+  // Each draw is one little-endian 32-bit word; a tail shorter than a word keeps the word's low bytes.
+  for (let i = 0; i < words; i++) out.writeUInt32LE(Math.floor(next() * 4294967296), i * 4);
+  return out.subarray(0, length);
 }
