@@ -35,3 +35,10 @@ export { enqueueGeneration, resolvePipelineOptions } from '../../packages/pipeli
 export { startRedis, startSimulator } from '../../packages/testing/src/index.ts';
 export type { RedisFixture, SimulatorFixture } from '../../packages/testing/src/index.ts';
 export { drawTimeline } from '../../apps/provider-sim/src/index.ts';
+
+/** The `openai` SDK the providers adapter uses (loaded on demand: only the SDK-floor stages need it). */
+export function loadOpenAI(): Promise<
+  typeof import('../../packages/providers/node_modules/openai/index.mjs')
+> {
+  return import('../../packages/providers/node_modules/openai/index.mjs');
+}

@@ -20,6 +20,22 @@ export const FIGURES: Record<string, FigureSpec> = {
     baseline: 'pipeline.raw_redis_cmds_per_job',
     about: 'INFO commandstats calls per generation while busy',
   },
+  'pipeline.sdk_floor_jobs_per_s': {
+    unit: '/s',
+    baseline: 'pipeline.raw_jobs_per_s',
+    about:
+      'the raw pipeline with each stage making its one openai SDK call (create, retrieve, content), nothing else',
+  },
+  'pipeline.sdk_floor_ratio': {
+    unit: '',
+    about:
+      'SDK floor ÷ raw jobs/s: the most pipeline.throughput_ratio can be with the mandated provider calls',
+  },
+  'pipeline.sdk_floor_cpu_ms_per_job': {
+    unit: 'ms',
+    baseline: 'pipeline.raw_cpu_ms_per_job',
+    about: 'CPU time of every process of the SDK floor (Redis, simulator, stages, enqueuer) per job',
+  },
   'pipeline.raw_redis_cmds_per_job': { unit: 'cmds', about: 'the same for one raw 3-stage job' },
   'pipeline.cpu_ms_per_generation': {
     unit: 'ms',

@@ -9,6 +9,9 @@ import { type Stack, startStack } from './reelay-stack.ts';
  * End-to-end generations/s of the pipeline (submit, poll, download, each in its own process) against a
  * zero-latency simulator with local storage, beside the raw 3-stage BullMQ baseline on the same Redis
  * with the same N, lanes and concurrency; and Redis commands per generation beside commands per raw job.
+ * Also the SDK floor: the raw pipeline with each stage making only its one `openai` SDK call to the same
+ * simulator — the most `pipeline.throughput_ratio` could be with the provider calls the issue mandates
+ * and no record, storage, limit or log of Reelay's at all.
  * Both stay up for the whole run and are measured in alternating rounds, best of each: the machine may
  * be shared, and a noisy neighbour during one round should not decide the ratio.
  */
@@ -33,8 +36,25 @@ export async function measureThroughput(options: BenchOptions): Promise<Record<s
           REELAY_DOWNLOAD_CONCURRENCY: String(c.download),
         },
       });
+      // The SDK floor: the raw pipeline again, each stage making its one `openai` SDK call to the same
+      // simulator (create, retrieve, content) and nothing else of Reelay's.
+      const floor = await startRawPipeline(redis, {
+        concurrency: [c.submit, c.poll, c.download],
+        enqueueConcurrency: options.enqueueConcurrency,
+        timeoutMs: options.runTimeoutMs,
+        prefix: '{floor-bench}',
+        stageEnv: (['create', 'retrieve', 'content'] as const).map((call) => ({
+          RAW_SDK_CALL: call,
+          OPENAI_BASE_URL: stack.sim.baseURL,
+          OPENAI_API_KEY: stack.sim.apiKey,
+        })),
+      }).catch(async (error: unknown) => {
+        await stack.close();
+        throw error;
+      });
       try {
         await raw.push(options.warmupCount);
+        await floor.push(options.warmupCount);
         await push(stack, options.warmupCount, options);
         const oursPids = {
           redis: redis.pid,
@@ -45,21 +65,32 @@ export async function measureThroughput(options: BenchOptions): Promise<Record<s
           redis: redis.pid,
           ...Object.fromEntries(raw.pids.map((pid, i) => [`raw${i + 1}`, pid])),
         };
+        const floorPids = {
+          redis: redis.pid,
+          sim: stack.sim.pid,
+          ...Object.fromEntries(floor.pids.map((pid, i) => [`floor${i + 1}`, pid])),
+        };
         let bestRaw: Measured | undefined;
+        let bestFloor: Measured | undefined;
         let bestOurs: Measured | undefined;
         for (let round = 0; round < options.throughputRounds; round++) {
           const r = await measured(rawPids, options.throughputCount, () => raw.push(options.throughputCount));
           if (!bestRaw || r.itemsPerS > bestRaw.itemsPerS) bestRaw = r;
+          const f = await measured(floorPids, options.throughputCount, () =>
+            floor.push(options.throughputCount),
+          );
+          if (!bestFloor || f.itemsPerS > bestFloor.itemsPerS) bestFloor = f;
           const o = await measured(oursPids, options.throughputCount, () =>
             push(stack, options.throughputCount, options),
           );
           if (!bestOurs || o.itemsPerS > bestOurs.itemsPerS) bestOurs = o;
           if (process.env['REELAY_BENCH_VERBOSE']) {
             printCpu('raw', r.cpuPerItem);
+            printCpu('sdk floor', f.cpuPerItem);
             printCpu('pipeline', o.cpuPerItem);
           }
         }
-        if (!bestRaw || !bestOurs) throw new Error('throughputRounds must be at least 1');
+        if (!bestRaw || !bestFloor || !bestOurs) throw new Error('throughputRounds must be at least 1');
         if (process.env['REELAY_BENCH_VERBOSE']) {
           printBreakdown('pipeline', bestOurs.commands, options.throughputCount);
           printBreakdown('raw', bestRaw.commands, options.throughputCount);
@@ -70,6 +101,9 @@ export async function measureThroughput(options: BenchOptions): Promise<Record<s
           'pipeline.generations_per_s': bestOurs.itemsPerS,
           'pipeline.raw_jobs_per_s': bestRaw.itemsPerS,
           'pipeline.throughput_ratio': bestOurs.itemsPerS / bestRaw.itemsPerS,
+          'pipeline.sdk_floor_jobs_per_s': bestFloor.itemsPerS,
+          'pipeline.sdk_floor_ratio': bestFloor.itemsPerS / bestRaw.itemsPerS,
+          'pipeline.sdk_floor_cpu_ms_per_job': total(bestFloor.cpuPerItem),
           'pipeline.redis_cmds_per_generation': sum(bestOurs.commands) / options.throughputCount,
           'pipeline.raw_redis_cmds_per_job': sum(bestRaw.commands) / options.throughputCount,
           'pipeline.cpu_ms_per_generation': oursCpu,
@@ -77,6 +111,7 @@ export async function measureThroughput(options: BenchOptions): Promise<Record<s
           'pipeline.cpu_ratio': rawCpu / oursCpu,
         };
       } finally {
+        await floor.stop();
         await stack.close();
       }
     } finally {
