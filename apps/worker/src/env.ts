@@ -101,6 +101,11 @@ export const workerEnvSchema = z.object({
   REELAY_STALLED_INTERVAL_MS: envField.int({ min: 100, default: 30_000 }),
   /** A job whose worker died more often than this is failed (the sweeper then re-adds its generation). */
   REELAY_MAX_STALLED_COUNT: envField.int({ min: 0, max: 100, default: 2 }),
+  /**
+   * A job started more often than this (each 429 pause, admission wait, poll re-check counts) ends its
+   * generation `failed` with `rate_limited`. Default 10,000 (the pipeline's; see its workers.ts).
+   */
+  REELAY_MAX_STARTED_ATTEMPTS: z.coerce.number().int().min(1).optional(),
   /** `whsec_…` secret signing producer callbacks (Standard Webhooks), for tenants without their own. */
   REELAY_CALLBACK_SECRET: z.string().startsWith('whsec_', 'must be a whsec_… secret').optional(),
   /** Per-tenant callback secrets, JSON `{"tenant": "whsec_…"}`. */

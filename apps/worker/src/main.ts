@@ -63,6 +63,7 @@ async function main(): Promise<void> {
       poll: env.REELAY_POLL_CONCURRENCY,
       download: env.REELAY_DOWNLOAD_CONCURRENCY,
     },
+    ...(env.REELAY_MAX_STARTED_ATTEMPTS ? { maxStartedAttempts: env.REELAY_MAX_STARTED_ATTEMPTS } : {}),
     worker: {
       ...(tracing.telemetry ? { telemetry: tracing.telemetry } : {}),
       lockDuration: env.REELAY_LOCK_DURATION_MS,

@@ -78,6 +78,33 @@ describe('pipeline under provider faults', () => {
     expect((await h.sim.stats<Stats>()).videosCreated).toBe(3);
   });
 
+  it('ends a job started more than maxStartedAttempts times: its generation fails rate_limited, nothing is created for it', async () => {
+    // One in-flight slot, held by a generation the provider runs at real pace (minutes); the second
+    // generation's submit job is refused a slot and started again every 200 ms, so the bound of 3
+    // starts ends it. Unbounded, it would wait (and be started) until the first one finishes.
+    h = await createHarness(
+      { timeScale: 1 },
+      {
+        REELAY_MAX_IN_FLIGHT: '1',
+        REELAY_IN_FLIGHT_RECHECK_MS: '200',
+        REELAY_MAX_STARTED_ATTEMPTS: '3',
+      },
+    );
+    await h.start('submit');
+    const [first] = await h.enqueue(1);
+    await waitFor(async () => (await h!.store.get(first!))?.status === 'generating', {
+      timeoutMs: 20_000,
+      message: 'the first generation did not reach the provider',
+    });
+    const [second] = await h.enqueue(1);
+    const [record] = await h.waitAll([second!]);
+    expect(record?.status).toBe('failed');
+    expect(record?.error?.code).toBe('rate_limited');
+    expect(record?.error?.details).toMatchObject({ stage: 'submit', starts: 4 });
+    expect((await h.store.get(first!))?.status).toBe('generating');
+    expect((await h.sim.stats<Stats>()).createRequests).toBe(1);
+  });
+
   it('retries a download dropped mid-stream and stores exactly the served bytes', async () => {
     h = await createHarness({ dropDownloadRate: 0.5, dropAfterBytes: 10_000, seed: 'drops' });
     await allStages(h);

@@ -1,7 +1,16 @@
 import { type GenerationRecord, ReelayError, type Stage, isTerminal, jobIdFor } from '@reelay/core';
-import { DelayedError, type Job, RateLimitError, WaitingError, Worker, type WorkerOptions } from 'bullmq';
+import {
+  DelayedError,
+  type Job,
+  RateLimitError,
+  UnrecoverableError,
+  WaitingError,
+  Worker,
+  type WorkerOptions,
+} from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PipelineContext } from './context.ts';
+import { failGeneration } from './control-flow.ts';
 import { type StageSummary, isStageSummary } from './stage-summary.ts';
 import type { NotifyProcessor } from './notify/stage.ts';
 import { processDownload } from './stages/download.ts';
@@ -25,6 +34,15 @@ export interface StageWorkerOptions {
   notify?: NotifyProcessor;
   /** Told about every stage job this process ran (metrics); must not throw. */
   onStageEnd?: (report: StageEndReport) => void;
+  /**
+   * How often one job may be started (BullMQ's `attemptsStarted`) before it ends and its generation
+   * ends `failed` with `rate_limited`. Every start counts: a pause for a provider 429, an admission
+   * wait, a poll re-check, a budget recheck. Default 10,000 (`DEFAULT_MAX_STARTED_ATTEMPTS`).
+   * Checked by the stage processor, not left to BullMQ's own `maxStartedAttempts`: that one fails the
+   * job before any processor runs, so the record would be failed only after the job's `failed` event,
+   * and a producer waiting on the queue events would read the record too early and wait on forever.
+   */
+  maxStartedAttempts?: number;
   /** Worker options passed through (lockDuration, stalledInterval, ...). */
   worker?: Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency' | 'limiter'>>;
 }
@@ -43,6 +61,14 @@ export interface StageEndReport {
 
 const DEFAULT_CONCURRENCY: Record<Stage, number> = { submit: 10, poll: 50, download: 4, notify: 20 };
 
+/**
+ * Why 10,000: above every start count a job reaches while it waits for something that will come — a
+ * poll re-checked at its 1 s floor until the 30 min deadline (1,800 starts), a budget wait rechecked
+ * every 5 min through a 31-day month (8,928) — so it only ends a job the provider keeps refusing:
+ * ≈ 3 h of 429s a second apart, where without a bound it would be paused and started forever.
+ */
+export const DEFAULT_MAX_STARTED_ATTEMPTS = 10_000;
+
 export interface StageWorkers {
   workers: Map<Stage, Worker>;
   /** Stop taking jobs, wait for running ones up to `timeoutMs`, then force-close. */
@@ -56,6 +82,7 @@ export function startStageWorkers(
   options: StageWorkerOptions = {},
 ): StageWorkers {
   const workers = new Map<Stage, Worker>();
+  const maxStartedAttempts = options.maxStartedAttempts ?? DEFAULT_MAX_STARTED_ATTEMPTS;
   for (const stage of stages) {
     const notify = options.notify;
     if (stage === 'notify' && !notify) {
@@ -80,6 +107,10 @@ export function startStageWorkers(
     const processor = async (job: Job, token?: string) => {
       const startedAt = Date.now();
       try {
+        if (job.attemptsStarted > maxStartedAttempts) {
+          await gaveUpStarting(ctx, stage, job);
+          throw new UnrecoverableError(`started ${job.attemptsStarted} times (maxStartedAttempts)`);
+        }
         const result = await run(job, token);
         // A summary is for the report only: BullMQ would store it as the job's return value.
         const summary = isStageSummary(result) ? result : undefined;
@@ -233,6 +264,40 @@ async function readdStalled(ctx: PipelineContext, stage: 'poll' | 'download', jo
     );
   } catch (err) {
     ctx.logger.error({ stage, generationId: data.generationId, err }, 'could not re-add a stalled job');
+  }
+}
+
+/**
+ * A job started more than `maxStartedAttempts` times (a provider that kept answering 429, or a wait
+ * that never ended): its generation ends `failed` with `rate_limited` — when the record is still at
+ * this job's round; otherwise (a notify job: its generation has ended already) the job is only
+ * logged and dropped. Failing the record matters: for submit the sweeper would otherwise re-add the
+ * job and start the loop again. A poll's reservation is settled as its deadline would settle it.
+ */
+async function gaveUpStarting(ctx: PipelineContext, stage: Stage, job: Job): Promise<void> {
+  const data = (job.data ?? {}) as { generationId?: string; round?: number; videoId?: string };
+  const starts = job.attemptsStarted;
+  try {
+    const record = data.generationId ? await ctx.store.get(data.generationId) : null;
+    if (!record || isTerminal(record.status) || record.attempts.resubmits !== (data.round ?? 0)) {
+      ctx.logger.error({ stage, generationId: data.generationId, starts }, 'job started too often; dropped');
+      return;
+    }
+    if (stage === 'poll' && data.videoId)
+      await ctx.admission.settle(record, { status: 'failed', videoId: data.videoId, billedSeconds: 0 });
+    await failGeneration(
+      ctx,
+      record.id,
+      new ReelayError('rate_limited', `gave up: the ${stage} job was started ${starts} times`, {
+        details: { stage, starts },
+      }),
+      stage,
+    );
+  } catch (err) {
+    ctx.logger.error(
+      { stage, generationId: data.generationId, err },
+      'could not fail a job started too often',
+    );
   }
 }
 
