@@ -74,6 +74,7 @@ function route(handler: Handler) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const rawBody = typeof request.body === 'string' ? request.body : '';
     const result = await handler({ rawBody, headers: request.headers });
+    if (result.headers) void reply.headers(result.headers);
     return reply.code(result.status).type('application/json').send(result.body);
   };
 }

@@ -38,7 +38,14 @@ interface Setup {
   queues: StageQueues;
 }
 
-async function setup(secret: string | undefined): Promise<Setup> {
+/**
+ * `webhookStore`: the store the receiver looks generations up in, when a test needs it on a connection
+ * of its own (to break it) or held mid-request; by default the test's own store.
+ */
+async function setup(
+  secret: string | undefined,
+  webhookStore?: (prefix: string) => GenerationStore,
+): Promise<Setup> {
   const prefix = fixture.prefix('api-webhook');
   const redis = createRedisConnection(fixture.url, { role: 'producer', name: 'api-test' });
   const store = new GenerationStore(redis, prefix);
@@ -49,7 +56,9 @@ async function setup(secret: string | undefined): Promise<Setup> {
     baseURL: 'http://127.0.0.1:9/v1',
     ...(secret ? { webhookSecret: secret } : {}),
   });
-  const webhook = secret ? { provider, store, queues, logger, redis, prefix } : undefined;
+  const webhook = secret
+    ? { provider, store: webhookStore?.(prefix) ?? store, queues, logger, redis, prefix }
+    : undefined;
   const app = buildApi({ redis, logger, webhook });
   await app.ready();
   return { app, redis, store, queues };
@@ -201,6 +210,106 @@ describe('POST /webhooks/provider', () => {
     expect(reply.status).toBeGreaterThanOrEqual(200);
     expect(reply.status).toBeLessThan(300);
     expect(reply.body).toMatchObject({ ok: true, promoted: false });
+    expect(await pollState(s, id)).toBe('delayed');
+  });
+});
+
+/**
+ * The real store, whose video lookup waits at a gate the test opens: a delivery held in the middle of
+ * its processing, so that a second copy can arrive meanwhile. Only the first lookup waits.
+ */
+class HeldStore extends GenerationStore {
+  readonly entered = Promise.withResolvers<void>();
+  readonly gate = Promise.withResolvers<void>();
+  override async generationForVideo(videoId: string): Promise<string | null> {
+    this.entered.resolve();
+    await this.gate.promise;
+    return super.generationForVideo(videoId);
+  }
+}
+
+describe('a delivery whose processing fails is retried, not swallowed', () => {
+  // The receiver looks generations up through a Redis connection of its own, which the tests close
+  // for one request: a real fault (ioredis rejects with "Connection is closed") after the delivery
+  // was verified and its webhook-id read, where a Redis hiccup would strike.
+  let lookup: Redis;
+  let s: Setup;
+  beforeEach(() => {
+    lookup = createRedisConnection(fixture.url, { role: 'producer', name: 'api-test-lookup' });
+  });
+  afterEach(async () => {
+    await teardown(s);
+    lookup.disconnect();
+  });
+
+  it('a delivery that fails answers 5xx; the same delivery again is processed; a third is a duplicate', async () => {
+    s = await setup(SECRET, (prefix) => new GenerationStore(lookup, prefix));
+    const id = await generatingWithDelayedPoll(s, 'video_retry');
+    const delivery = signed('video_retry');
+
+    lookup.disconnect();
+    const failed = await deliver(s, delivery);
+    expect(failed.status).toBe(500);
+    expect(await pollState(s, id)).toBe('delayed');
+
+    // Redis is back; the provider retries with the same webhook-id. Before the fix this answered
+    // `duplicate` and the poll stayed delayed: the completion was only seen at the safety-net poll.
+    await lookup.connect();
+    expect(await deliver(s, delivery)).toEqual({ status: 200, body: { ok: true, promoted: true } });
+    expect(await pollState(s, id)).toBe('waiting');
+    expect(await deliver(s, delivery)).toEqual({ status: 200, body: { ok: true, duplicate: true } });
+  });
+
+  it('a copy arriving while the first is processed is told to retry (409), and is processed once the first fails', async () => {
+    let held!: HeldStore;
+    s = await setup(SECRET, (prefix) => {
+      held = new HeldStore(lookup, prefix);
+      return held;
+    });
+    const id = await generatingWithDelayedPoll(s, 'video_concurrent_fail');
+    const delivery = signed('video_concurrent_fail');
+
+    const first = deliver(s, delivery);
+    await held.entered.promise;
+    // Answering this copy `duplicate` (2xx) would end the provider's retries for the id while the
+    // first may still fail: the event would be lost. A 409 is retried like any non-2xx.
+    const second = await deliver(s, delivery);
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ ok: false });
+
+    lookup.disconnect();
+    held.gate.resolve();
+    expect((await first).status).toBe(500);
+    expect(await pollState(s, id)).toBe('delayed');
+
+    await lookup.connect();
+    expect(await deliver(s, delivery)).toEqual({ status: 200, body: { ok: true, promoted: true } });
+    expect(await pollState(s, id)).toBe('waiting');
+  });
+
+  it('of two copies at once, one promotes and the other, retried, is a duplicate: one promote', async () => {
+    let held!: HeldStore;
+    s = await setup(SECRET, (prefix) => {
+      held = new HeldStore(lookup, prefix);
+      return held;
+    });
+    const id = await generatingWithDelayedPoll(s, 'video_concurrent_ok');
+    const delivery = signed('video_concurrent_ok');
+
+    const first = deliver(s, delivery);
+    await held.entered.promise;
+    expect((await deliver(s, delivery)).status).toBe(409);
+    held.gate.resolve();
+    expect(await first).toEqual({ status: 200, body: { ok: true, promoted: true } });
+
+    // A fresh delayed poll in place: a second promote would be visible on it.
+    await (await s.queues.poll.getJob(jobIdFor(id, 0)))?.remove();
+    await s.queues.poll.add(
+      'poll',
+      { generationId: id, videoId: 'video_concurrent_ok', round: 0 },
+      { jobId: jobIdFor(id, 0), delay: POLL_DELAY_MS },
+    );
+    expect(await deliver(s, delivery)).toEqual({ status: 200, body: { ok: true, duplicate: true } });
     expect(await pollState(s, id)).toBe('delayed');
   });
 });
