@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'timeout', // the generation ran past its deadline
   'asset_expired', // the provider's `expires_at` passed before we stored the asset
   'length_mismatch', // a download ended with fewer/more bytes than announced
+  'create_unconfirmed', // an earlier create may have been billed and could be neither found nor ruled out — final, never paid again
   'budget_exceeded', // spending budget would be exceeded
   'cancelled', // cancelled by the producer
   'config_invalid', // configuration failed validation at start-up

@@ -29,7 +29,9 @@ export interface VideoProvider {
   /**
    * Reconciliation after a create whose outcome is unknown (timeout after sending, reset mid-response):
    * the oldest unclaimed video created at/after `createdAfterSec` (minus a clock-skew allowance) whose prompt,
-   * model, seconds and size match and that `exclude` does not claim — or null.
+   * model, seconds and size match and that `exclude` does not claim — or null. Throws a `ReelayError`
+   * `create_unconfirmed` when the window could not be walked whole (more than `MAX_SCANNED` newer
+   * videos): the create can then be neither found nor ruled out, and must not be sent again.
    */
   findCreated(match: FindCreatedMatch): Promise<ProviderVideo | null>;
   /**

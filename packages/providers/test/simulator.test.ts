@@ -1,6 +1,7 @@
 import { type SimulatorFixture, startSimulator, waitFor } from '@reelay/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  MAX_SCANNED,
   type ProviderError,
   type ProviderResponseInfo,
   type ProviderVideo,
@@ -178,6 +179,26 @@ describe('OpenAI adapter against the provider simulator', () => {
     expect(
       await provider.findCreated({ ...request, createdAfterSec: since, exclude: (id) => claimed.has(id) }),
     ).toBeNull();
+  });
+
+  it('findCreated fails closed (create_unconfirmed) when more videos than it may walk came after the lost create', async () => {
+    await sim.configure({ idempotency: false, lostCreateRate: 1 });
+    const since = nowSec();
+    await failure(provider.create(request, { idempotencyKey: key() }));
+    await sim.configure({ lostCreateRate: 0 });
+    // A busy account: MAX_SCANNED + 1 other videos after it, so the lost one lies past the walk's end.
+    for (let i = 0; i <= MAX_SCANNED; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          provider.create({ ...request, prompt: `busy ${i + j}` }, { idempotencyKey: key() }),
+        ),
+      );
+    }
+    // "Not found" here would let the submit stage pay for the request again.
+    await expect(provider.findCreated({ ...request, createdAfterSec: since })).rejects.toMatchObject({
+      code: 'create_unconfirmed',
+      retryable: false,
+    });
   });
 
   it('findCreated stops at the time bound and does not return older videos', async () => {
