@@ -105,6 +105,29 @@ describe('pipeline under provider faults', () => {
     expect((await h.sim.stats<Stats>()).createRequests).toBe(1);
   });
 
+  it('pauses the submit queue when the provider refuses the account (insufficient_quota) until an operator resumes it', async () => {
+    h = await createHarness({ quotaExhausted: true });
+    await allStages(h);
+    const [refused] = await h.enqueue(1);
+    const [record] = await h.waitAll([refused!]);
+    expect(record?.error?.code).toBe('quota_exceeded');
+    expect(await h.queues.submit.isPaused()).toBe(true);
+    const [next] = await h.enqueue(1);
+    // The account is topped up and an operator resumes the queue (bull-board's queue menu does this).
+    await h.sim.configure({ quotaExhausted: false });
+    await h.queues.submit.resume();
+    await expectStoredAsServed(h, [next!]);
+    expect((await h.sim.stats<Stats>()).createRequests).toBe(2);
+  });
+
+  it('fails auth_failed and pauses the submit queue when the provider rejects the key', async () => {
+    h = await createHarness({ apiKeys: 'sk-some-other-key' });
+    await allStages(h);
+    const records = await h.waitAll(await h.enqueue(1));
+    expect(records[0]?.error?.code).toBe('auth_failed');
+    expect(await h.queues.submit.isPaused()).toBe(true);
+  });
+
   it('retries a download dropped mid-stream and stores exactly the served bytes', async () => {
     h = await createHarness({ dropDownloadRate: 0.5, dropAfterBytes: 10_000, seed: 'drops' });
     await allStages(h);
