@@ -13,6 +13,12 @@ import { buildContext } from './context.ts';
 import { loadWorkerEnv, parseStages } from './env.ts';
 import { startHealthServer } from './health.ts';
 
+/**
+ * Time allowed after REELAY_SHUTDOWN_TIMEOUT_MS for closing the queues and flushing logs and traces
+ * before the process exits anyway. 25 s + 5 s stays inside the manifests' 45 s termination grace.
+ */
+const SHUTDOWN_SLACK_MS = 5_000;
+
 const USAGE = `usage: reelay-worker [--stage all|submit|poll|download[,…]]
 
 Runs the given pipeline stages in this process (default: REELAY_STAGES, else all).
@@ -100,6 +106,17 @@ async function main(): Promise<void> {
       { signal, timeoutMs: env.REELAY_SHUTDOWN_TIMEOUT_MS },
       'shutting down: finishing running jobs',
     );
+    // The bound holds whatever the steps below wait on (the dispatcher's or the queues' Redis calls
+    // never return while Redis is away): jobs still running are then left locked, and another worker
+    // takes them over once their locks lapse, as after a crash.
+    setTimeout(() => {
+      logger.error(
+        { boundMs: env.REELAY_SHUTDOWN_TIMEOUT_MS + SHUTDOWN_SLACK_MS },
+        'shutdown overran: exiting',
+      );
+      logger.flush();
+      process.exit(1);
+    }, env.REELAY_SHUTDOWN_TIMEOUT_MS + SHUTDOWN_SLACK_MS).unref();
     await dispatcher?.close();
     await workers.close(env.REELAY_SHUTDOWN_TIMEOUT_MS);
     await closeStageQueues(ctx.queues);
