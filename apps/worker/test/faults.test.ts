@@ -128,6 +128,20 @@ describe('pipeline under provider faults', () => {
     expect(await h.queues.submit.isPaused()).toBe(true);
   });
 
+  it('fails a generation still running at the provider past its deadline with timeout', async () => {
+    // The provider runs at real pace (minutes) while the workers think 400× faster: the deadline,
+    // 400 s of provider time, is 1 s of wall time, reached after a few polls saw the video running.
+    h = await createHarness({ timeScale: 1 }, { REELAY_DEADLINE_MS: '400000' });
+    await allStages(h);
+    const [record] = await h.waitAll(await h.enqueue(1));
+    expect(record?.status).toBe('failed');
+    expect(record?.error?.code).toBe('timeout');
+    expect(record?.storage).toBeUndefined();
+    const stats = await h.sim.stats<Stats & { retrieveRequests: number }>();
+    expect(stats.retrieveRequests).toBeGreaterThanOrEqual(2);
+    expect(stats.videosCreated).toBe(1);
+  });
+
   it('retries a download dropped mid-stream and stores exactly the served bytes', async () => {
     h = await createHarness({ dropDownloadRate: 0.5, dropAfterBytes: 10_000, seed: 'drops' });
     await allStages(h);
