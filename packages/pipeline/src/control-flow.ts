@@ -1,7 +1,7 @@
-import { type ErrorCode, type GenerationRecord, ReelayError, type Stage, serializeError } from '@reelay/core';
+import { type ErrorCode, type GenerationRecord, ReelayError, serializeError } from '@reelay/core';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { AdmissionDecision } from './admission.ts';
-import type { PipelineContext } from './context.ts';
+import type { JobContext, PipelineContext } from './context.ts';
 import { addNotifyJob } from './notify/stage.ts';
 
 /**
@@ -14,8 +14,7 @@ import { addNotifyJob } from './notify/stage.ts';
  *   with the stable code, then `UnrecoverableError` ends the job without retries.
  */
 export async function handleStageError(
-  ctx: PipelineContext,
-  stage: Stage,
+  ctx: JobContext,
   job: Job,
   worker: Worker | undefined,
   error: unknown,
@@ -26,44 +25,37 @@ export async function handleStageError(
   const err = toReelayError(error);
   if (err.code === 'rate_limited' && worker) {
     const ms = Math.max(err.retryAfterMs ?? 1000, 50);
-    ctx.logger.warn({ generationId, stage, retryAfterMs: ms }, 'provider rate limit: pausing queue');
+    ctx.logger.warn({ retryAfterMs: ms }, 'provider rate limit: pausing queue');
     await worker.rateLimit(ms);
     throw Worker.RateLimitError();
   }
   const attempts = job.opts.attempts ?? 1;
   const lastAttempt = job.attemptsMade + 1 >= attempts;
   if (err.retryable && !lastAttempt) {
-    ctx.logger.warn(
-      { generationId, stage, attempt: job.attemptsMade + 1, code: err.code, err: err.message },
-      'stage failed; will retry',
-    );
+    ctx.logger.warn({ code: err.code, err: err.message }, 'stage failed; will retry');
     throw err;
   }
-  await failGeneration(ctx, generationId, err, stage);
+  await failGeneration(ctx, generationId, err);
   if (err.code === 'quota_exceeded' || err.code === 'auth_failed') {
     // Every further submit would fail the same way: stop submitting until an operator resumes.
-    ctx.logger.error(
-      { generationId, code: err.code },
-      'provider refused our account: pausing the submit queue',
-    );
+    ctx.logger.error({ code: err.code }, 'provider refused our account: pausing the submit queue');
     await ctx.queues.submit.pause();
   }
   throw new UnrecoverableError(`${err.code}: ${err.message}`);
 }
 
+/** Fails the record; the job's logger names the stage that did it. */
 export async function failGeneration(
-  ctx: PipelineContext,
+  ctx: JobContext,
   generationId: string,
   error: ReelayError,
-  stage: Stage,
 ): Promise<void> {
   const { applied } = await ctx.store.update(
     generationId,
     { error: serializeError(error), timings: { completedAt: Date.now() } },
     { status: 'failed' },
   );
-  if (applied)
-    ctx.logger.error({ generationId, stage, code: error.code, err: error.message }, 'generation failed');
+  if (applied) ctx.logger.error({ code: error.code, err: error.message }, 'generation failed');
   await ensureFailureCallback(ctx, await ctx.store.get(generationId));
 }
 

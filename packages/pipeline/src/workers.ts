@@ -9,7 +9,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { PipelineContext } from './context.ts';
+import { type JobContext, type PipelineContext, jobContext } from './context.ts';
 import { failGeneration } from './control-flow.ts';
 import { type StageSummary, isStageSummary } from './stage-summary.ts';
 import type { NotifyProcessor } from './notify/stage.ts';
@@ -83,6 +83,10 @@ export function startStageWorkers(
 ): StageWorkers {
   const workers = new Map<Stage, Worker>();
   const maxStartedAttempts = options.maxStartedAttempts ?? DEFAULT_MAX_STARTED_ATTEMPTS;
+  // The context of each job's latest run in this process, so its `failed` event logs with the same
+  // fields (the provider video id included, when the run learnt it). BullMQ emits the event with the
+  // job object it gave the processor; the entry goes with that object.
+  const runs = new WeakMap<Job, JobContext>();
   for (const stage of stages) {
     const notify = options.notify;
     if (stage === 'notify' && !notify) {
@@ -92,36 +96,38 @@ export function startStageWorkers(
       );
     }
     let worker: Worker | undefined;
-    const run = async (job: Job, token?: string) => {
+    const run = async (jctx: JobContext, job: Job, token?: string) => {
       switch (stage) {
         case 'submit':
-          return processSubmit(ctx, job, token, worker);
+          return processSubmit(jctx, job, token, worker);
         case 'poll':
-          return processPoll(ctx, job, token, worker);
+          return processPoll(jctx, job, token, worker);
         case 'download':
-          return processDownload(ctx, job, token, worker);
+          return processDownload(jctx, job, token, worker);
         case 'notify':
-          return notify?.(ctx, job, token, worker);
+          return notify?.(jctx, job, token, worker);
       }
     };
     const processor = async (job: Job, token?: string) => {
       const startedAt = Date.now();
+      const jctx = jobContext(ctx, stage, job);
+      runs.set(job, jctx);
       try {
         if (job.attemptsStarted > maxStartedAttempts) {
-          await gaveUpStarting(ctx, stage, job);
+          await gaveUpStarting(jctx, stage, job);
           throw new UnrecoverableError(`started ${job.attemptsStarted} times (maxStartedAttempts)`);
         }
-        const result = await run(job, token);
+        const result = await run(jctx, job, token);
         // A summary is for the report only: BullMQ would store it as the job's return value.
         const summary = isStageSummary(result) ? result : undefined;
-        void reportEnd(ctx, job, stage, 'completed', startedAt, options.onStageEnd, summary);
+        void reportEnd(jctx, job, stage, 'completed', startedAt, options.onStageEnd, summary);
         return summary ? undefined : result;
       } catch (error) {
         // These are control flow (the job moved itself back to delayed or waiting, or the queue is
         // rate limited), not failures; none emits a worker event, so they are seen here.
         const delayed =
           error instanceof DelayedError || error instanceof RateLimitError || error instanceof WaitingError;
-        void reportEnd(ctx, job, stage, delayed ? 'delayed' : 'failed', startedAt, options.onStageEnd);
+        void reportEnd(jctx, job, stage, delayed ? 'delayed' : 'failed', startedAt, options.onStageEnd);
         throw error;
       }
     };
@@ -135,12 +141,16 @@ export function startStageWorkers(
     });
     worker.on('error', (err) => ctx.logger.error({ stage, err }, 'worker error'));
     worker.on('failed', (job, err) => {
-      ctx.logger.warn(
-        { stage, generationId: job?.data?.generationId, attempt: job?.attemptsMade, err: err.message },
-        'job failed',
-      );
-      if (job && err.message === STALLED_LIMIT && (stage === 'poll' || stage === 'download')) {
-        void readdStalled(ctx, stage, job);
+      if (!job) {
+        ctx.logger.warn({ stage, err: err.message }, 'job failed');
+        return;
+      }
+      // A job failed before any run here (BullMQ fails a job that stalled too often when a worker
+      // takes it) has no run context: the fields come from its data; BullMQ has counted the attempt.
+      const jctx = runs.get(job) ?? jobContext(ctx, stage, job, job.attemptsMade);
+      jctx.logger.warn({ err: err.message }, 'job failed');
+      if (err.message === STALLED_LIMIT && (stage === 'poll' || stage === 'download')) {
+        void readdStalled(jctx, stage, job);
       }
     });
     workers.set(stage, worker);
@@ -177,11 +187,11 @@ export function startStageWorkers(
 }
 
 /**
- * The stage-transition log line (generation, provider video, tenant, stage, attempt, duration) and
- * the metrics report. A delayed poll is not a transition: debug level, and no record read.
+ * The stage-transition log line (the job's fields, tenant, duration, outcome, status) and the
+ * metrics report. A delayed poll is not a transition: debug level, and no record read.
  */
 async function reportEnd(
-  ctx: PipelineContext,
+  ctx: JobContext,
   job: Job,
   stage: Stage,
   outcome: StageEndReport['outcome'],
@@ -190,23 +200,11 @@ async function reportEnd(
   summary?: StageSummary,
 ): Promise<void> {
   const durationMs = Date.now() - startedAt;
-  // Read before the first await: BullMQ counts the attempt as soon as the processor has thrown.
-  const attempt = job.attemptsMade + 1;
-  const data = (job.data ?? {}) as { generationId?: string; videoId?: string };
+  const data = (job.data ?? {}) as { generationId?: string };
   try {
     if (outcome === 'delayed') {
       onStageEnd?.({ stage, outcome, seconds: durationMs / 1000, finished: false });
-      ctx.logger.debug(
-        {
-          generationId: data.generationId,
-          providerVideoId: data.videoId,
-          stage,
-          attempt,
-          outcome,
-          durationMs,
-        },
-        'stage rescheduled',
-      );
+      ctx.logger.debug({ outcome, durationMs }, 'stage rescheduled');
       return;
     }
     const record = summary
@@ -222,21 +220,14 @@ async function reportEnd(
         isTerminal(record.status) &&
         record.timings.updatedAt >= startedAt;
     onStageEnd?.({ stage, outcome, seconds: durationMs / 1000, record: record ?? undefined, finished });
+    // A run that never learnt the video id (it found the record moved on by another) takes the record's.
+    if (ctx.providerVideoId === undefined && record?.providerVideoId) ctx.bindVideo(record.providerVideoId);
     ctx.logger.info(
-      {
-        generationId: data.generationId,
-        providerVideoId: record?.providerVideoId ?? data.videoId,
-        tenant: record?.tenant,
-        stage,
-        attempt,
-        durationMs,
-        outcome,
-        status: record?.status,
-      },
+      { tenant: record?.tenant, durationMs, outcome, status: record?.status },
       'stage transition',
     );
   } catch (err) {
-    ctx.logger.warn({ stage, err }, 'could not report a stage end');
+    ctx.logger.warn({ err }, 'could not report a stage end');
   }
 }
 
@@ -250,7 +241,7 @@ const STALLED_LIMIT = 'job stalled more than allowable limit';
  * stage and round. Found by the chaos suite: a download whose holder was SIGKILLed more often than the
  * limit left its generation `downloading` forever.
  */
-async function readdStalled(ctx: PipelineContext, stage: 'poll' | 'download', job: Job): Promise<void> {
+async function readdStalled(ctx: JobContext, stage: 'poll' | 'download', job: Job): Promise<void> {
   const data = (job.data ?? {}) as { generationId?: string; round?: number };
   try {
     const record = data.generationId ? await ctx.store.get(data.generationId) : null;
@@ -258,12 +249,9 @@ async function readdStalled(ctx: PipelineContext, stage: 'poll' | 'download', jo
     if (record?.status !== waiting || record.attempts.resubmits !== (data.round ?? 0)) return;
     await job.remove();
     await ctx.queues[stage].add(stage, job.data, { jobId: job.id });
-    ctx.logger.error(
-      { stage, generationId: record.id, jobId: job.id },
-      'job failed after its workers died repeatedly; re-added',
-    );
+    ctx.logger.error({ jobId: job.id }, 'job failed after its workers died repeatedly; re-added');
   } catch (err) {
-    ctx.logger.error({ stage, generationId: data.generationId, err }, 'could not re-add a stalled job');
+    ctx.logger.error({ err }, 'could not re-add a stalled job');
   }
 }
 
@@ -274,13 +262,13 @@ async function readdStalled(ctx: PipelineContext, stage: 'poll' | 'download', jo
  * logged and dropped. Failing the record matters: for submit the sweeper would otherwise re-add the
  * job and start the loop again. A poll's reservation is settled as its deadline would settle it.
  */
-async function gaveUpStarting(ctx: PipelineContext, stage: Stage, job: Job): Promise<void> {
+async function gaveUpStarting(ctx: JobContext, stage: Stage, job: Job): Promise<void> {
   const data = (job.data ?? {}) as { generationId?: string; round?: number; videoId?: string };
   const starts = job.attemptsStarted;
   try {
     const record = data.generationId ? await ctx.store.get(data.generationId) : null;
     if (!record || isTerminal(record.status) || record.attempts.resubmits !== (data.round ?? 0)) {
-      ctx.logger.error({ stage, generationId: data.generationId, starts }, 'job started too often; dropped');
+      ctx.logger.error({ starts }, 'job started too often; dropped');
       return;
     }
     if (stage === 'poll' && data.videoId)
@@ -291,13 +279,9 @@ async function gaveUpStarting(ctx: PipelineContext, stage: Stage, job: Job): Pro
       new ReelayError('rate_limited', `gave up: the ${stage} job was started ${starts} times`, {
         details: { stage, starts },
       }),
-      stage,
     );
   } catch (err) {
-    ctx.logger.error(
-      { stage, generationId: data.generationId, err },
-      'could not fail a job started too often',
-    );
+    ctx.logger.error({ err }, 'could not fail a job started too often');
   }
 }
 

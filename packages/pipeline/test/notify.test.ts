@@ -268,7 +268,8 @@ describe('notify stage', () => {
     expect(record.storage?.bytes).toBe(1234);
     expect(record.error).toBeUndefined();
     const abandoned = lines.find((l) => String(l['msg']).includes('callback abandoned'));
-    expect(abandoned).toMatchObject({ level: 50, generationId: id });
+    // Run directly, not by a stage worker, it still carries the job's fields.
+    expect(abandoned).toMatchObject({ level: 50, generationId: id, stage: 'notify', attempt: 1 });
     expect(JSON.stringify(lines)).not.toContain('whsec_');
   });
 

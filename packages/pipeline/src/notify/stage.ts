@@ -1,6 +1,6 @@
 import { type GenerationRecord, ReelayError, jobSchemas } from '@reelay/core';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
-import type { PipelineContext } from '../context.ts';
+import { type PipelineContext, forJob } from '../context.ts';
 import { postCallback } from './deliver.ts';
 import { type NotifyOptionsInput, resolveNotifyOptions } from './notify-options.ts';
 import {
@@ -37,15 +37,20 @@ export type NotifyProcessor = (
 export function createNotifyProcessor(input: NotifyOptionsInput): NotifyProcessor {
   const options = resolveNotifyOptions(input);
 
-  return async (ctx, job) => {
+  return async (pipeline, job) => {
+    const ctx = forJob(pipeline, 'notify', job);
     const { generationId } = jobSchemas.notify.parse(job.data);
     const record = await ctx.store.get(generationId);
     const event = record ? eventFor(record) : undefined;
     if (!record || !event || record.callbackUrl === undefined) return;
+    // The job carries only the generation id; the video is the record's.
+    if (record.providerVideoId) ctx.bindVideo(record.providerVideoId);
     const webhookId = webhookIdFor(generationId, event);
-    const attempt = record.attempts.notify + 1;
-    await ctx.store.update(generationId, { attempts: { notify: attempt } }, { from: [record.status] });
-    const log = { generationId, webhookId, stage: 'notify' as const, attempt };
+    // The record's count of sends (a run after a crash counts too), not BullMQ's `attempt` the job's
+    // logger puts on every line.
+    const delivery = record.attempts.notify + 1;
+    await ctx.store.update(generationId, { attempts: { notify: delivery } }, { from: [record.status] });
+    const log = { webhookId, delivery };
 
     try {
       const secret = options.secretFor(record.tenant);

@@ -1,6 +1,6 @@
 import { type GenerationRecord, type GenerationStorage, ReelayError, jobSchemas } from '@reelay/core';
 import type { Job, Worker } from 'bullmq';
-import type { PipelineContext } from '../context.ts';
+import { type JobContext, type PipelineContext, forJob } from '../context.ts';
 import { ensureFailureCallback, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { type Manifest, buildManifest, objectKeys } from '../manifest.ts';
 import { addNotifyJob } from '../notify/stage.ts';
@@ -14,21 +14,22 @@ import { type StageSummary, stageSummary } from '../stage-summary.ts';
  * A put that fails midway leaves nothing at the key (the store's promise), so a retry starts clean.
  */
 export async function processDownload(
-  ctx: PipelineContext,
+  pipeline: PipelineContext,
   job: Job,
   token?: string,
   worker?: Worker,
 ): Promise<StageSummary | undefined> {
+  const ctx = forJob(pipeline, 'download', job);
   const data = jobSchemas.download.parse(job.data);
   try {
     return await downloadOnce(ctx, data.generationId, data.videoId);
   } catch (error) {
-    return handleStageError(ctx, 'download', job, worker, error, data.generationId, token);
+    return handleStageError(ctx, job, worker, error, data.generationId, token);
   }
 }
 
 async function downloadOnce(
-  ctx: PipelineContext,
+  ctx: JobContext,
   generationId: string,
   videoId: string,
 ): Promise<StageSummary | undefined> {
@@ -78,15 +79,12 @@ async function downloadOnce(
   };
   const manifest = await ctx.objects.putJson(keys.manifest, buildManifest(completedRecord, videoId, storage));
   storage.manifest = { uri: manifest.uri, key: manifest.key };
-  ctx.logger.info(
-    { generationId, videoId, stage: 'download', bytes: video.bytes, ms: Date.now() - startedAt },
-    'stored video',
-  );
+  ctx.logger.info({ bytes: video.bytes, ms: Date.now() - startedAt }, 'stored video');
   return finish(ctx, { ...record, timings: { ...record.timings, downloadStartedAt: startedAt } }, storage);
 }
 
 async function fetchInto(
-  ctx: PipelineContext,
+  ctx: JobContext,
   record: GenerationRecord,
   videoId: string,
   variant: 'video' | 'thumbnail',
@@ -94,7 +92,7 @@ async function fetchInto(
   contentType: string,
 ) {
   if (ctx.admission.beforeRead) throwIfNotAdmitted(await ctx.admission.beforeRead());
-  let content: Awaited<ReturnType<PipelineContext['provider']['downloadContent']>>;
+  let content: Awaited<ReturnType<JobContext['provider']['downloadContent']>>;
   try {
     content = await ctx.provider.downloadContent(videoId, variant);
   } catch (error) {
@@ -127,7 +125,7 @@ function assertNotExpired(record: GenerationRecord): void {
 }
 
 async function finish(
-  ctx: PipelineContext,
+  ctx: JobContext,
   record: GenerationRecord,
   storage: GenerationStorage,
 ): Promise<StageSummary | undefined> {

@@ -1,7 +1,7 @@
 import { type GenerationRecord, ReelayError, jobIdFor, jobSchemas, type JobData } from '@reelay/core';
 import type { ProviderVideo } from '@reelay/providers';
 import { DelayedError, type Job, type Worker } from 'bullmq';
-import type { PipelineContext } from '../context.ts';
+import { type JobContext, type PipelineContext, forJob } from '../context.ts';
 import {
   ensureFailureCallback,
   failGeneration,
@@ -22,17 +22,18 @@ const POLICY_CODE = /moderation|policy|safety|content/i;
  * delayed job, so it runs at once; it never trusts the webhook's payload, it looks for itself.
  */
 export async function processPoll(
-  ctx: PipelineContext,
+  pipeline: PipelineContext,
   job: Job,
   token: string | undefined,
   worker?: Worker,
 ): Promise<StageSummary | undefined> {
+  const ctx = forJob(pipeline, 'poll', job);
   const data = jobSchemas.poll.parse(job.data);
   let outcome: { delayUntil: number; data: JobData<'poll'> } | StageSummary | undefined;
   try {
     outcome = await pollOnce(ctx, data);
   } catch (error) {
-    await handleStageError(ctx, 'poll', job, worker, error, data.generationId, token);
+    await handleStageError(ctx, job, worker, error, data.generationId, token);
   }
   if (outcome && 'delayUntil' in outcome) {
     await job.updateData(outcome.data);
@@ -43,7 +44,7 @@ export async function processPoll(
 }
 
 async function pollOnce(
-  ctx: PipelineContext,
+  ctx: JobContext,
   data: JobData<'poll'>,
 ): Promise<{ delayUntil: number; data: JobData<'poll'> } | StageSummary | undefined> {
   const record = await ctx.store.get(data.generationId);
@@ -94,7 +95,6 @@ async function pollOnce(
           new ReelayError('timeout', `still ${video.status} at the provider after the deadline`, {
             details: { videoId: video.id, progress: video.progress },
           }),
-          'poll',
         );
         return undefined;
       }
@@ -114,23 +114,23 @@ async function pollOnce(
   }
 }
 
-async function cancelled(ctx: PipelineContext, record: GenerationRecord, videoId: string) {
+async function cancelled(ctx: JobContext, record: GenerationRecord, videoId: string) {
   await ctx.admission.settle(record, { status: 'cancelled', videoId });
   try {
     await ctx.provider.delete(videoId);
-    ctx.logger.info({ generationId: record.id, videoId, stage: 'poll' }, 'cancelled; provider video deleted');
+    ctx.logger.info('cancelled; provider video deleted');
   } catch (error) {
     // Providers may refuse to delete a video still in progress (the simulator deletes only finished
     // ones); the cancel stands either way — the slot is free and nothing is downloaded.
     ctx.logger.info(
-      { generationId: record.id, videoId, stage: 'poll', reason: ctx.provider.classifyError(error).message },
+      { reason: ctx.provider.classifyError(error).message },
       'cancelled; provider refused to delete the video',
     );
   }
 }
 
 async function completed(
-  ctx: PipelineContext,
+  ctx: JobContext,
   record: GenerationRecord,
   video: ProviderVideo,
   round: number,
@@ -157,10 +157,7 @@ async function completed(
   });
   // Cancelled meanwhile: the cost settled above still goes on the record, whatever its status.
   if (!applied && cost) await ctx.store.update(record.id, { cost }, { from: '*' });
-  ctx.logger.info(
-    { generationId: record.id, videoId: video.id, stage: 'poll' },
-    'generated; handing on to download',
-  );
+  ctx.logger.info('generated; handing on to download');
   await ctx.queues.download.add(
     'download',
     { generationId: record.id, videoId: video.id, round },
@@ -181,7 +178,7 @@ async function completed(
   );
 }
 
-async function failed(ctx: PipelineContext, record: GenerationRecord, video: ProviderVideo, round: number) {
+async function failed(ctx: JobContext, record: GenerationRecord, video: ProviderVideo, round: number) {
   const code = video.error?.code ?? 'unknown';
   const message = video.error?.message ?? 'the provider reported the generation as failed';
   const resubmit = !POLICY_CODE.test(code) && round < ctx.options.maxResubmits;
@@ -195,7 +192,6 @@ async function failed(ctx: PipelineContext, record: GenerationRecord, video: Pro
       ctx,
       record.id,
       new ReelayError('content_policy', message, { details: { videoId: video.id, providerCode: code } }),
-      'poll',
     );
     return;
   }
@@ -206,7 +202,6 @@ async function failed(ctx: PipelineContext, record: GenerationRecord, video: Pro
       new ReelayError('provider_failed', message, {
         details: { videoId: video.id, providerCode: code, rounds: round + 1 },
       }),
-      'poll',
     );
     return;
   }
@@ -217,10 +212,7 @@ async function failed(ctx: PipelineContext, record: GenerationRecord, video: Pro
     { status: 'queued', from: ['generating'], unset: ['providerVideoId', 'providerExpiresAt'] },
   );
   if (!applied) return;
-  ctx.logger.warn(
-    { generationId: record.id, videoId: video.id, providerCode: code, round: next },
-    'provider failed the video; resubmitting',
-  );
+  ctx.logger.warn({ providerCode: code, round: next }, 'provider failed the video; resubmitting');
   await ctx.queues.submit.add(
     'submit',
     { generationId: record.id, round: next },

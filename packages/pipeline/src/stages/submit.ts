@@ -1,7 +1,7 @@
 import { type GenerationRecord, ReelayError, isTerminal, jobIdFor, jobSchemas } from '@reelay/core';
 import type { ProviderVideo } from '@reelay/providers';
 import type { Job, Worker } from 'bullmq';
-import type { PipelineContext } from '../context.ts';
+import { type JobContext, type PipelineContext, forJob } from '../context.ts';
 import { ensureFailureCallback, handleStageError, throwIfNotAdmitted } from '../control-flow.ts';
 import { shouldCrashAfterCreate } from '../faults.ts';
 import { firstCheckDelay } from '../poll-schedule.ts';
@@ -21,21 +21,22 @@ const LOCK_EXTENSION_MS = 30_000;
  * `Idempotency-Key: <job id>`, which protects again at providers that honour it.
  */
 export async function processSubmit(
-  ctx: PipelineContext,
+  pipeline: PipelineContext,
   job: Job,
   token?: string,
   worker?: Worker,
 ): Promise<StageSummary | undefined> {
+  const ctx = forJob(pipeline, 'submit', job);
   const { generationId, round } = jobSchemas.submit.parse(job.data);
   try {
     return await submitOnce(ctx, generationId, round, job, token, worker?.opts.lockDuration);
   } catch (error) {
-    await handleStageError(ctx, 'submit', job, worker, error, generationId, token);
+    await handleStageError(ctx, job, worker, error, generationId, token);
   }
 }
 
 async function submitOnce(
-  ctx: PipelineContext,
+  ctx: JobContext,
   generationId: string,
   round: number,
   job?: Job,
@@ -48,6 +49,7 @@ async function submitOnce(
     return;
   }
   if (record.providerVideoId) {
+    ctx.bindVideo(record.providerVideoId);
     await handOff(ctx, record, record.providerVideoId, round);
     return undefined;
   }
@@ -70,7 +72,7 @@ async function submitOnce(
       await ctx.admission.afterCreate?.(record, outcome);
     } catch (err) {
       // Never turn a paid create into a failure; the slot then counts until its send bound.
-      ctx.logger.warn({ generationId, err }, 'could not report the create to the rate limiter');
+      ctx.logger.warn({ err }, 'could not report the create to the rate limiter');
     }
   };
   let video: ProviderVideo;
@@ -111,6 +113,7 @@ async function submitOnce(
     }
     try {
       video = await ctx.provider.create(record.request, { idempotencyKey: jobIdFor(generationId, round) });
+      ctx.bindVideo(video.id);
     } catch (error) {
       const err = ctx.provider.classifyError(error);
       await report(err.outcomeUnknown ? 'unknown' : 'answered');
@@ -137,7 +140,7 @@ async function submitOnce(
 }
 
 async function reconcile(
-  ctx: PipelineContext,
+  ctx: JobContext,
   record: GenerationRecord,
   intentAt: number,
 ): Promise<ProviderVideo | null> {
@@ -155,13 +158,16 @@ async function reconcile(
       return owner !== null && owner !== record.id;
     },
   });
-  if (found) ctx.logger.info({ generationId: record.id, videoId: found.id }, 'reconciled an earlier create');
+  if (found) {
+    ctx.bindVideo(found.id);
+    ctx.logger.info('reconciled an earlier create');
+  }
   return found;
 }
 
 /** Returns the record as it leaves it (for the stage-end report), or undefined when it was not applied. */
 async function recordVideo(
-  ctx: PipelineContext,
+  ctx: JobContext,
   record: GenerationRecord,
   video: ProviderVideo,
   round: number,
@@ -188,10 +194,7 @@ async function recordVideo(
     { providerVideoId: chosen.id, timings: { submittedAt } },
     { status: 'generating', from: ['queued', 'submitting'] },
   );
-  ctx.logger.info(
-    { generationId: record.id, videoId: chosen.id, stage: 'submit', round, tenant: record.tenant },
-    'submitted to provider',
-  );
+  ctx.logger.info({ round, tenant: record.tenant }, 'submitted to provider');
   await handOff(ctx, record, chosen.id, round);
   if (!applied) return undefined; // cancelled meanwhile: the report reads what it became
   return stageSummary(
@@ -206,7 +209,7 @@ async function recordVideo(
 }
 
 async function handOff(
-  ctx: PipelineContext,
+  ctx: JobContext,
   record: GenerationRecord,
   videoId: string,
   round: number,
