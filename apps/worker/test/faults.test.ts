@@ -66,6 +66,18 @@ describe('pipeline under provider faults', () => {
     expect((await h.sim.stats<Stats>()).videosCreated).toBe(12);
   });
 
+  it('never resubmits a video the provider failed as an invalid request: fails invalid_request', async () => {
+    h = await createHarness({ failureRate: 1, failureCode: 'invalid_input_reference' });
+    await allStages(h);
+    const records = await h.waitAll(await h.enqueue(2));
+    for (const record of records) {
+      expect(record.status).toBe('failed');
+      expect(record.error?.code).toBe('invalid_request');
+      expect(record.attempts.resubmits).toBe(0);
+    }
+    expect((await h.sim.stats<Stats>()).videosCreated).toBe(2);
+  });
+
   it('never resubmits a video failed for content policy', async () => {
     h = await createHarness({ failureRate: 1, failureCode: 'moderation_blocked' });
     await allStages(h);

@@ -18,6 +18,8 @@ export type {
 export { PROVIDER_ERROR_KINDS, ProviderError, isProviderError, providerErrorCode } from './errors.ts';
 export type { ProviderErrorKind, ProviderErrorOptions } from './errors.ts';
 export { classifyProviderError } from './classify.ts';
+export { classifyVideoFailure } from './classify-video-failure.ts';
+export type { VideoFailure } from './classify-video-failure.ts';
 export type { ClassifyOptions } from './classify.ts';
 export { DEFAULT_RATE_LIMIT_RETRY_MS, classifyHttpFailure } from './classify-http.ts';
 export type { HttpFailure } from './classify-http.ts';

@@ -5,6 +5,7 @@ import {
   type ProviderError,
   type ProviderResponseInfo,
   classifyProviderError,
+  classifyVideoFailure,
   createOpenAIProvider,
   parseDurationMs,
   retryAfterMsFromHeaders,
@@ -343,5 +344,16 @@ describe('retry-after parsing', () => {
     expect(parseDurationMs('1h2m3.5s')).toBe(3_723_500);
     expect(parseDurationMs('20ms')).toBe(20);
     expect(parseDurationMs('soon')).toBeUndefined();
+  });
+});
+
+describe('a failed video, by its error code', () => {
+  it('is final for content policy and invalid requests, and resubmittable for the provider’s own failures', () => {
+    for (const code of ['moderation_blocked', 'content_policy_violation', 'safety_filter'])
+      expect(classifyVideoFailure(code), code).toEqual({ code: 'content_policy', resubmit: false });
+    for (const code of ['invalid_input_reference', 'unsupported_size', 'bad_request'])
+      expect(classifyVideoFailure(code), code).toEqual({ code: 'invalid_request', resubmit: false });
+    for (const code of ['internal_error', 'server_error', 'capacity_exceeded', 'timeout', undefined])
+      expect(classifyVideoFailure(code), String(code)).toEqual({ code: 'provider_failed', resubmit: true });
   });
 });

@@ -1,5 +1,5 @@
 import { type GenerationRecord, ReelayError, jobIdFor, jobSchemas, type JobData } from '@reelay/core';
-import type { ProviderVideo } from '@reelay/providers';
+import { type ProviderVideo, classifyVideoFailure } from '@reelay/providers';
 import { DelayedError, type Job, type Worker } from 'bullmq';
 import { type JobContext, type PipelineContext, forJob } from '../context.ts';
 import {
@@ -11,14 +11,12 @@ import {
 import { expectedDurationMs, nextPollDelay } from '../poll-schedule.ts';
 import { type StageSummary, stageSummary } from '../stage-summary.ts';
 
-/** Provider failure codes that are a verdict on the content: never resubmitted. */
-const POLICY_CODE = /moderation|policy|safety|content/i;
-
 /**
  * poll: one look at the provider's video. Still running → the same job is put back to wait with
  * `moveToDelayed` + `DelayedError` (no attempt spent, no worker held) for an interval computed from
- * the progress rate; completed → hand on to download; failed → content policy is final, anything
- * else starts a new round (a new video) a bounded number of times. A provider webhook promotes the
+ * the progress rate; completed → hand on to download; failed → classified (`classifyVideoFailure`):
+ * content policy and invalid requests are final, the provider's own failures start a new round (a new
+ * video) a bounded number of times. A provider webhook promotes the
  * delayed job, so it runs at once; it never trusts the webhook's payload, it looks for itself.
  */
 export async function processPoll(
@@ -181,17 +179,18 @@ async function completed(
 async function failed(ctx: JobContext, record: GenerationRecord, video: ProviderVideo, round: number) {
   const code = video.error?.code ?? 'unknown';
   const message = video.error?.message ?? 'the provider reported the generation as failed';
-  const resubmit = !POLICY_CODE.test(code) && round < ctx.options.maxResubmits;
+  const verdict = classifyVideoFailure(video.error?.code);
+  const resubmit = verdict.resubmit && round < ctx.options.maxResubmits;
   await ctx.admission.settle(record, {
     status: resubmit ? 'resubmitted' : 'failed',
     videoId: video.id,
     billedSeconds: 0,
   });
-  if (POLICY_CODE.test(code)) {
+  if (!verdict.resubmit) {
     await failGeneration(
       ctx,
       record.id,
-      new ReelayError('content_policy', message, { details: { videoId: video.id, providerCode: code } }),
+      new ReelayError(verdict.code, message, { details: { videoId: video.id, providerCode: code } }),
     );
     return;
   }
