@@ -13,8 +13,6 @@ export { processDownload } from './stages/download.ts';
 export { processPoll } from './stages/poll.ts';
 export { processSubmit } from './stages/submit.ts';
 export { waitForGeneration } from './waiter.ts';
-export { handleProviderWebhook } from './webhook.ts';
-export type { WebhookOutcome } from './webhook.ts';
 export { startStageWorkers, sweepOrphans } from './workers.ts';
 export type { StageWorkerOptions, StageWorkers } from './workers.ts';
 export { FairBacklog } from './fairness/backlog.ts';
