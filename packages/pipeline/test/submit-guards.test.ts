@@ -1,22 +1,8 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GenerationStore, closeStageQueues, createLogger, createStageQueues } from '@reelay/core';
-import { createOpenAIProvider } from '@reelay/providers';
-import { LocalObjectStore } from '@reelay/storage';
-import { type RedisFixture, type SimulatorFixture, startRedis, startSimulator } from '@reelay/testing';
-import { type Job, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type PipelineContext,
-  admitAll,
-  enqueueGeneration,
-  processSubmit,
-  resolvePipelineOptions,
-} from '../src/index.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type PipelineContext, enqueueGeneration, processSubmit } from '../src/index.ts';
+import { type InProcess, startInProcess } from './helpers/in-process.ts';
 
 // The submit stage's two guards against paying twice that no end-to-end run trips by chance: the lock
 // fence before the create, and the Idempotency-Key a create carries. Each runs the real stage code in
@@ -28,71 +14,34 @@ interface SimStats {
   idempotentReplays: number;
 }
 
-let redis: RedisFixture;
-let sim: SimulatorFixture;
-let connection: Redis;
-let storageDir: string;
-const cleanups: Array<() => Promise<void>> = [];
-
+let env: InProcess;
 beforeAll(async () => {
-  redis = await startRedis();
-  sim = await startSimulator({ flags: { timeScale: 400, videoBytes: 4096, seed: 'guards' } });
-  connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  storageDir = await mkdtemp(join(tmpdir(), 'reelay-guards-'));
+  env = await startInProcess('guards');
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await sim.reset();
-});
-afterAll(async () => {
-  connection.disconnect();
-  await sim.stop();
-  await redis.stop();
-  await rm(storageDir, { recursive: true, force: true });
-});
-
-/** A pipeline context whose provider talks to `baseURL` (the simulator, or a proxy in front of it). */
-function context(baseURL = sim.baseURL): PipelineContext {
-  const prefix = redis.prefix('guards');
-  const queues = createStageQueues(connection, prefix, { retryBaseMs: 50 });
-  cleanups.push(() => closeStageQueues(queues));
-  return {
-    store: new GenerationStore(connection, prefix),
-    queues,
-    provider: createOpenAIProvider({ baseURL, apiKey: sim.apiKey, timeoutMs: 5000 }),
-    objects: new LocalObjectStore(storageDir),
-    logger: createLogger({ name: 'test', level: 'silent', format: 'json' }),
-    options: resolvePipelineOptions({ durationScale: 400 }),
-    admission: admitAll,
-  };
-}
+afterEach(() => env.cleanup());
+afterAll(() => env.stop());
 
 /** Enqueues one generation and takes its submit job as a worker would: active, locked with `token`. */
-async function takeSubmitJob(
-  ctx: PipelineContext,
-  token: string,
-): Promise<{ id: string; job: Job; worker: Worker }> {
+async function takeSubmitJob(ctx: PipelineContext, token: string) {
   const { id } = await enqueueGeneration(ctx, { prompt: `guarded ${token}`, seconds: '4' });
-  const worker = new Worker('submit', null, { connection, prefix: ctx.store.prefix, autorun: false });
-  cleanups.push(() => worker.close());
-  const job = await worker.getNextJob(token);
-  if (!job || job.id !== id) throw new Error(`expected the submit job of ${id}, got ${job?.id}`);
+  const { job, worker } = await env.take(ctx, 'submit', token);
+  if (job.id !== id) throw new Error(`expected the submit job of ${id}, got ${job.id}`);
   return { id, job, worker };
 }
 
 describe('submit: the guards that keep one generation from paying twice', () => {
   it('sends no create from a run whose lock another worker holds (the fence before the create)', async () => {
-    const ctx = context();
+    const ctx = env.context();
     const { id, job, worker } = await takeSubmitJob(ctx, 'holder');
     // A run whose lock lapsed: the job is locked by another token now (it was handed to another worker).
     await expect(processSubmit(ctx, job, 'lapsed', worker)).rejects.toMatchObject({
       code: 'transient',
       message: expect.stringContaining('lost the submit lock'),
     });
-    expect((await sim.stats<SimStats>()).createRequests).toBe(0);
+    expect((await env.sim.stats<SimStats>()).createRequests).toBe(0);
     // The holder of the live lock goes ahead and pays, once.
     await processSubmit(ctx, job, 'holder', worker);
-    expect((await sim.stats<SimStats>()).createRequests).toBe(1);
+    expect((await env.sim.stats<SimStats>()).createRequests).toBe(1);
     expect((await ctx.store.get(id))?.status).toBe('generating');
   });
 
@@ -100,9 +49,9 @@ describe('submit: the guards that keep one generation from paying twice', () => 
     // A provider whose list lags behind its creates, and a network that loses the first create's reply
     // after the provider billed it: reconciliation finds nothing, so only the key stands between the
     // retry and a second paid video.
-    const proxy = await startProxy(sim.url);
-    cleanups.push(proxy.close);
-    const ctx = context(`${proxy.url}/v1`);
+    const proxy = await startProxy(env.sim.url);
+    onTestFinished(() => proxy.close());
+    const ctx = env.context(`${proxy.url}/v1`);
     const { id, job, worker } = await takeSubmitJob(ctx, 'only');
 
     await expect(processSubmit(ctx, job, 'only', worker)).rejects.toMatchObject({ code: 'transient' });
@@ -111,7 +60,7 @@ describe('submit: the guards that keep one generation from paying twice', () => 
 
     expect(proxy.createKeys).toEqual([id, id]); // round 0's key is the generation id
     expect(proxy.listsAnswered).toBeGreaterThan(0); // the retry did look before creating again
-    const stats = await sim.stats<SimStats>();
+    const stats = await env.sim.stats<SimStats>();
     expect(stats.createRequests).toBe(2);
     expect(stats.videosCreated).toBe(1);
     expect(stats.idempotentReplays).toBe(1);

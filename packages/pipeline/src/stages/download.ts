@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type GenerationRecord, type GenerationStorage, ReelayError, jobSchemas } from '@reelay/core';
 import type { Job, Worker } from 'bullmq';
 import { type JobContext, type PipelineContext, forJob } from '../context.ts';
@@ -9,8 +10,8 @@ import { type StageSummary, stageSummary } from '../stage-summary.ts';
 /**
  * download: stream the finished video (and thumbnail, when asked) from the provider straight into
  * the object store — no file in memory — with the sha256 computed on the way, then a manifest
- * beside it. Idempotent: a manifest already stored whose video is still there with the same byte
- * count means an earlier run finished; the record is completed from it without downloading again.
+ * beside it. Idempotent: a manifest already stored whose video is still there with the same sha256
+ * means an earlier run finished; the record is completed from it without downloading again.
  * A put that fails midway leaves nothing at the key (the store's promise), so a retry starts clean.
  */
 export async function processDownload(
@@ -50,8 +51,7 @@ async function downloadOnce(
   // `attempts.download` before it fetches: on a first run there is nothing to look for.
   const existing = record.attempts.download > 0 ? await ctx.objects.getJson<Manifest>(keys.manifest) : null;
   if (existing && existing.providerVideoId === videoId) {
-    const head = await ctx.objects.head(keys.video);
-    if (head && head.bytes === existing.video.bytes) {
+    if (await storedIntact(ctx, keys.video, existing.video)) {
       const storage: GenerationStorage = {
         ...existing.video,
         manifest: { uri: ctx.objects.uri(keys.manifest), key: keys.manifest },
@@ -81,6 +81,24 @@ async function downloadOnce(
   storage.manifest = { uri: manifest.uri, key: manifest.key };
   ctx.logger.info({ bytes: video.bytes, ms: Date.now() - startedAt }, 'stored video');
   return finish(ctx, { ...record, timings: { ...record.timings, downloadStartedAt: startedAt } }, storage);
+}
+
+/**
+ * Whether the object at `key` is the one the manifest describes: its length, then its sha256, read
+ * back. Reading the whole object costs a pass over it, but only on this rare path (a run that died
+ * between the manifest and the record write), and a length alone would take a replaced or damaged
+ * object for the video the provider served.
+ */
+async function storedIntact(
+  ctx: JobContext,
+  key: string,
+  described: { bytes: number; sha256: string },
+): Promise<boolean> {
+  const head = await ctx.objects.head(key);
+  if (!head || head.bytes !== described.bytes) return false;
+  const hash = createHash('sha256');
+  for await (const chunk of await ctx.objects.createReadStream(key)) hash.update(chunk as Buffer);
+  return hash.digest('hex') === described.sha256;
 }
 
 async function fetchInto(
