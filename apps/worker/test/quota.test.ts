@@ -41,6 +41,28 @@ describe('quota across worker processes', () => {
     expect(records.every((r) => r.cost?.estimatedUsd === 0.4)).toBe(true);
   });
 
+  it('keeps poll and download workers of two processes each under the provider’s read window: no 429', async () => {
+    // Reads (retrieves and content downloads) share one provider limit per key, so they share one
+    // limiter too, across stages and processes.
+    h = await createHarness(
+      { readRpm: 6, windowMs: 1000 },
+      { REELAY_READ_RPM: '6', REELAY_RATE_WINDOW_MS: '1000', REELAY_RATE_MARGIN_MS: '50' },
+    );
+    await Promise.all([
+      h.start('submit'),
+      h.start('poll'),
+      h.start('poll'),
+      h.start('download'),
+      h.start('download'),
+    ]);
+    const ids = await h.enqueue(8);
+    const records = await h.waitAll(ids, 90_000);
+    expect(records.map((r) => r.status)).toEqual(ids.map(() => 'completed'));
+    const stats = await h.sim.stats<QuotaStats & { retrieveRequests: number; contentRequests: number }>();
+    expect(stats.rateLimited, JSON.stringify(stats)).toBe(0);
+    expect(stats.retrieveRequests + stats.contentRequests).toBeGreaterThanOrEqual(16);
+  });
+
   // Each create's day is its intent time, which is the instant admission reserved its cost at: a
   // rollover between the reservation and the send moves the reservation to the new day first. (In CI
   // a create reserved in one day used to be stamped in the next, and that day counted 3.)
