@@ -31,3 +31,22 @@ describe('worker shutdown', () => {
     if (code !== 0) expect(worker.lines.some((l) => l.includes('shutdown overran'))).toBe(true);
   });
 });
+
+describe('worker health', () => {
+  it('runs a comma list of stages and answers /healthz while alive, /readyz 503 once Redis is gone', async () => {
+    services = await startPipelineServices({ redis: { private: true }, name: 'health' });
+    const worker = await services.start('poll,download');
+    const ready = JSON.parse(worker.readyLine) as { port: number; stages: string[] };
+    expect(ready.stages).toEqual(['poll', 'download']);
+    const get = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${ready.port}${path}`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await get('/healthz')).toEqual({ status: 200, body: { ok: true } });
+    expect(await get('/readyz')).toMatchObject({ status: 200, body: { ok: true, redis: 'ok' } });
+    await services.redis.kill();
+    // Alive, not ready: a probe takes it out of rotation without restarting it.
+    expect(await get('/healthz')).toEqual({ status: 200, body: { ok: true } });
+    expect(await get('/readyz')).toMatchObject({ status: 503, body: { ok: false } });
+  });
+});
