@@ -55,3 +55,58 @@ describe('GC pacer (lean heap)', () => {
     expect(unpaced).toBeGreaterThan(48);
   }, 60_000);
 });
+
+/**
+ * A WebAssembly module, hex: `(func (export "f") (param $n i32) (result i32) (local $sum i32)
+ * (loop (local.set $sum (i32.add $sum $n)) (br_if 0 (local.tee $n (i32.sub $n 1)))) $sum)`, a hot loop.
+ */
+const SUM_WASM = [
+  '0061736d01000000', // magic, version
+  '01060160017f017f', // type section: (i32) -> i32
+  '03020100', // function section: function 0 has type 0
+  '07050101660000', // export section: "f" = function 0
+  '0a1b0119', // code section: one body of 25 bytes
+  '01017f', // one i32 local
+  '0340', // loop
+  '200120006a2101', // sum += n
+  '200041016b2200', // n -= 1 (tee)
+  '0d000b', // br_if 0, end loop
+  '20010b', // return sum
+].join('');
+
+/**
+ * A child process that imports lean-heap.ts, then calls an exported WebAssembly function until V8
+ * has recompiled it with TurboFan (at most 2,000 calls). Tier-up runs synchronously
+ * (`--wasm-sync-tier-up`), so "not yet" cannot be mistaken for "never".
+ */
+async function wasmTierUp(env: Record<string, string>): Promise<{ turboFan: boolean; calls: number }> {
+  const leanHeap = new URL('../src/lean-heap.ts', import.meta.url).href;
+  const script = `
+    const { setFlagsFromString } = await import('node:v8');
+    setFlagsFromString('--wasm-sync-tier-up');
+    setFlagsFromString('--allow-natives-syntax');
+    await import(${JSON.stringify(leanHeap)});
+    const bytes = Buffer.from('${SUM_WASM}', 'hex');
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+    if (exports.f(10) !== 55) throw new Error('wrong module');
+    const isTurboFan = new Function('f', 'return %IsTurboFanFunction(f)');
+    let calls = 0;
+    while (calls < 2000 && !isTurboFan(exports.f)) {
+      exports.f(10000);
+      calls++;
+    }
+    console.log(JSON.stringify({ turboFan: isTurboFan(exports.f), calls }));`;
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ...env },
+  });
+  return JSON.parse(stdout.trim()) as { turboFan: boolean; calls: number };
+}
+
+describe('WebAssembly tiers (lean heap)', () => {
+  it('keeps hot WebAssembly (fetch’s HTTP parser) in Liftoff; without lean heap V8 recompiles it with TurboFan', async () => {
+    const lean = await wasmTierUp({ REELAY_LEAN_HEAP: 'true' });
+    const plain = await wasmTierUp({ REELAY_LEAN_HEAP: 'false' });
+    expect(lean).toEqual({ turboFan: false, calls: 2000 });
+    expect(plain.turboFan).toBe(true);
+  }, 30_000);
+});
