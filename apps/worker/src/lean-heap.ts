@@ -2,9 +2,11 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * Imported first by main.ts, before anything allocates much: keeps V8's young generation at its
- * initial size (`--semi-space-growth-factor=1`) in a process that runs the download stage
- * (`REELAY_LEAN_HEAP=true|false` forces it on or off for any process).
+ * Evaluated first by main.ts: keeps V8's young generation from growing (`--semi-space-growth-factor=1`)
+ * in a process that runs the download stage (`REELAY_LEAN_HEAP=true|false` forces it on or off for
+ * any process). "First" is after the whole module graph has loaded (ESM links every import before it
+ * runs any), by when startup has grown it to 2 × 8 MB; V8's memory reducer shrinks it to 2 × 1 MB
+ * after some idle seconds.
  *
  * Why: under a high allocation rate V8 grows the young generation to tens of MB, and the download
  * stage allocates fast — every socket read of a streamed video is a fresh 64 KiB buffer. A larger
@@ -14,8 +16,8 @@ import { runInNewContext } from 'node:vm';
  * keep V8's default. A heuristic knob, read at each growth decision, so it can be set at run time, so
  * it needs no CLI flag (which every way of starting the worker would have to repeat).
  *
- * The same processes keep WebAssembly in its baseline tier (below) and pace young-generation
- * collections by ArrayBuffer memory (`startGcPacer`).
+ * The same processes keep WebAssembly in its baseline tier (below), pace young-generation collections
+ * by ArrayBuffer memory (`startGcPacer`) and collect startup's garbage once ready (`settleHeap`).
  */
 export function wantsLeanHeap(argv: readonly string[], env: Record<string, string | undefined>): boolean {
   const forced = env['REELAY_LEAN_HEAP']?.toLowerCase();
@@ -71,8 +73,7 @@ const PACE_BYTES = 8 * 1024 * 1024;
  * costs a timer tick every PACE_CHECK_MS and never collects.
  */
 export function startGcPacer(): NodeJS.Timeout {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
+  const gc = v8Gc();
   // V8's external memory, ArrayBuffer backing stores among it: it grows with every allocation and
   // falls only when a full GC frees them, so its growth is what was allocated since the last pace.
   // (`process.memoryUsage().arrayBuffers` paced worse: 177–179 MB against 162.)
@@ -90,6 +91,35 @@ export function startGcPacer(): NodeJS.Timeout {
   }, PACE_CHECK_MS);
   timer.unref();
   return timer;
+}
+
+/**
+ * A full GC, run once the worker is ready (main.ts, in lean-heap processes).
+ *
+ * Why: loading several hundred modules leaves a few MB of dead objects in the old generation and
+ * the young generation's pages all touched; without a full GC before the first download, the
+ * download runs on top of them (at its peak the young generation held ≈ 14 MB resident, ≈ 10 MB
+ * after this GC). One regular full GC then (≈ 20 ms; heap 29.8 → 25.3 MB) lowered the download bench
+ * worker's peak RSS (its download run alone, 3 runs each) from 149.2–152.3 to 144.0–145.5 MB, at the
+ * same idle and throughput. A regular GC, not V8's memory-reducing one (`last-resort`): that one also
+ * shrinks the young generation to 2 × 1 MB and idles ≈ 16 MB lower, but leaves old-generation limits
+ * so tight that some runs spent the download in back-to-back full GCs (60–220 of them; 226–256 MiB/s
+ * against 360–400).
+ */
+export function settleHeap(): void {
+  v8Gc()({ type: 'major', execution: 'sync' });
+}
+
+type V8Gc = (options: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
+let exposedGc: V8Gc | undefined;
+
+/** V8's own `gc` (`--expose-gc`, enabled at run time and taken from a fresh context). */
+function v8Gc(): V8Gc {
+  if (exposedGc === undefined) {
+    setFlagsFromString('--expose-gc');
+    exposedGc = runInNewContext('gc') as V8Gc;
+  }
+  return exposedGc;
 }
 
 if (leanHeap) startGcPacer();

@@ -1,5 +1,5 @@
 // First: V8 settings that must be in place before the rest allocates (see lean-heap.ts).
-import './lean-heap.ts';
+import { leanHeap, settleHeap } from './lean-heap.ts';
 import { parseArgs } from 'node:util';
 import { closeStageQueues, createLogger, startTracing, tracingOptionsFromEnv } from '@reelay/core';
 import {
@@ -92,6 +92,8 @@ async function main(): Promise<void> {
     () => running,
     () => metrics.render(),
   );
+  // Startup's garbage collected before the first download streams on top of it (see lean-heap.ts).
+  if (leanHeap) settleHeap();
   logger.info(
     { stages, port: health.port, prefix: env.REELAY_PREFIX, tracing: tracingOptions.mode },
     'worker ready',
