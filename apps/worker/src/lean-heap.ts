@@ -50,11 +50,14 @@ if (leanHeap) for (const flag of BASELINE_WASM_FLAGS) setFlagsFromString(flag);
 const PACE_CHECK_MS = 5;
 /**
  * External (ArrayBuffer) memory allocated since the last young-generation collection that makes the
- * pacer run one, bytes. Measured on the download bench's worker (8 × 256 MiB, 4 at a time; peak RSS, one run each): 4 MiB 195,
- * 8 MiB 166–178, 12 MiB 169, 16 MiB 182 MB; none paced 230–260 MB. Below 8 MiB chunks still queued in
- * a put's 1 MiB write buffer survive two collections and are promoted, which only a full GC frees.
+ * pacer run one, bytes. A chunk that survives two collections is promoted, and only a full GC frees
+ * it, so the step must stay above what a put holds queued: with the local store's 1 MiB write buffer
+ * 8 MiB was best (download bench worker peak RSS, one run each: 4 MiB 195, 8 MiB 166–178, 12 MiB
+ * 169, 16 MiB 182 MB; none paced 230–260 MB). With its 512 KiB buffer, baseline WebAssembly and
+ * `settleHeap` (download run alone, 3 runs each): 2 MiB 138–142, 3 MiB 135–136, 4 MiB 133–135,
+ * 6 MiB 136–139, 8 MiB 138–145 MB.
  */
-const PACE_BYTES = 8 * 1024 * 1024;
+const PACE_BYTES = 4 * 1024 * 1024;
 
 /**
  * A young-generation GC each time PACE_BYTES of external (ArrayBuffer) memory was allocated since the
@@ -66,11 +69,11 @@ const PACE_BYTES = 8 * 1024 * 1024;
  * young generation fills (rarely: little JavaScript is allocated per chunk), and otherwise frees
  * them in a full GC once external memory has grown by 64 MB. So 4 × 256 MiB at a time kept 60–100 MB
  * of dead buffers, and glibc's heap, once grown to hold them, stays resident. A scavenge frees the
- * young ones within a millisecond or two; one per 8 MiB streamed (≈ 50 a second at 400 MiB/s) held
- * the download bench's peak to ≈ 35 MB above idle (was ≈ 100) and made its full GCs rare, so it
- * streams no slower. `gc` is V8's own (`--expose-gc`, enabled here at run time and taken from a fresh
- * context, as Node exposes no other way to ask for a young-generation collection). Idle, the check
- * costs a timer tick every PACE_CHECK_MS and never collects.
+ * young ones within a millisecond or two; one per PACE_BYTES allocated (≈ 60 a second while the
+ * bench streams 380 MiB/s) held the download bench's peak to ≈ 35 MB above idle (was ≈ 100) and made
+ * its full GCs rare, so it streams no slower. `gc` is V8's own (`--expose-gc`, enabled here at run
+ * time and taken from a fresh context, as Node exposes no other way to ask for a young-generation
+ * collection). Idle, the check costs a timer tick every PACE_CHECK_MS and never collects.
  */
 export function startGcPacer(): NodeJS.Timeout {
   const gc = v8Gc();
@@ -100,11 +103,12 @@ export function startGcPacer(): NodeJS.Timeout {
  * the young generation's pages all touched; without a full GC before the first download, the
  * download runs on top of them (at its peak the young generation held ≈ 14 MB resident, ≈ 10 MB
  * after this GC). One regular full GC then (≈ 20 ms; heap 29.8 → 25.3 MB) lowered the download bench
- * worker's peak RSS (its download run alone, 3 runs each) from 149.2–152.3 to 144.0–145.5 MB, at the
- * same idle and throughput. A regular GC, not V8's memory-reducing one (`last-resort`): that one also
- * shrinks the young generation to 2 × 1 MB and idles ≈ 16 MB lower, but leaves old-generation limits
- * so tight that some runs spent the download in back-to-back full GCs (60–220 of them; 226–256 MiB/s
- * against 360–400).
+ * worker's peak RSS (its download run alone, 3 runs each) from 149.2–152.3 to 144.0–145.5 MB with a
+ * 1 MiB write buffer and 8 MiB pacing, and from 141.7–142.9 to 134.0–137.1 MB with 512 KiB and
+ * 4 MiB, at the same idle and throughput. A regular GC, not V8's memory-reducing one (`last-resort`):
+ * that one also shrinks the young generation to 2 × 1 MB and idles ≈ 16 MB lower, but leaves
+ * old-generation limits so tight that some runs spent the download in back-to-back full GCs (60–220
+ * of them; 226–256 MiB/s against 360–400).
  */
 export function settleHeap(): void {
   v8Gc()({ type: 'major', execution: 'sync' });

@@ -46,12 +46,17 @@ export class LocalObjectStore implements ObjectStore {
     }
     try {
       // `flush: true` fsyncs before close: the rename must not publish a file whose data is still
-      // only in the page cache. A 1 MiB write buffer instead of the default 16 KiB: with the default,
-      // every 64 KiB socket chunk overflows it, so reading waits on each write syscall in turn; with
-      // room for several chunks the stream keeps reading while a `writev` writes them together.
-      // Measured (`node bench/download.ts`, 4 × 256 MiB at a time): 241–250 → 322–324 MiB/s; peak
-      // RSS within its run-to-run noise (≈ ±15 MB).
-      const file = handle.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 });
+      // only in the page cache. A 512 KiB write buffer instead of the default 16 KiB: with the
+      // default, every 64 KiB socket chunk overflows it, so reading waits on each write syscall in
+      // turn; with room for several chunks the stream keeps reading while a `writev` writes them
+      // together. Measured (`node bench/download.ts`, 4 × 256 MiB at a time): 16 KiB 241–250, 1 MiB
+      // 322–324 MiB/s. Not more: every chunk held here is live memory (up to twice the buffer per put,
+      // with a `writev` in flight), and one held across two young-generation GCs is promoted and
+      // waits for a full GC. The download worker pacing its GCs every 4 MiB (apps/worker/src/
+      // lean-heap.ts), its download run alone: 1 MiB peak RSS 160.8–164.0 MB at 382–396 MiB/s
+      // (3 runs), 512 KiB 140.3–143.9 MB at 352–391 MiB/s (8 runs), 256 KiB 142.5–143.3 MB at
+      // 326–351 MiB/s (3 runs).
+      const file = handle.createWriteStream({ flush: true, highWaterMark: 512 * 1024 });
       await pipeline(body, meter, file, options.signal ? { signal: options.signal } : {});
       await rename(temp, path);
     } catch (error) {
