@@ -101,6 +101,12 @@ export const FIGURES: Record<string, FigureSpec> = {
     about: 'the plain copy with fsync before close, as our store does',
   },
   'download.throughput_ratio': { unit: '', about: 'download MiB/s ÷ plain copy MiB/s' },
+  'download.after_idle_mb_per_s': {
+    unit: 'MiB/s',
+    baseline: 'download.copy_mb_per_s',
+    about: 'the same worker again after 20 s idle (V8 shrinks an idle young generation)',
+  },
+  'download.after_idle_throughput_ratio': { unit: '', about: 'after-idle MiB/s ÷ plain copy MiB/s' },
 };
 
 /** Names some figure uses as its baseline: printed beside that figure rather than on a line of their own. */

@@ -2,19 +2,23 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * Evaluated first by main.ts: keeps V8's young generation from growing (`--semi-space-growth-factor=1`)
- * in a process that runs the download stage (`REELAY_LEAN_HEAP=true|false` forces it on or off for
- * any process). "First" is after the whole module graph has loaded (ESM links every import before it
- * runs any), by when startup has grown it to 2 × 8 MB; V8's memory reducer shrinks it to 2 × 1 MB
- * after some idle seconds.
+ * Evaluated first by main.ts: makes V8's young generation grow in steps of 2× instead of its default
+ * (`--semi-space-growth-factor=2`) in a process that runs the download stage (`REELAY_LEAN_HEAP=
+ * true|false` forces it on or off for any process). "First" is after the whole module graph has
+ * loaded (ESM links every import before it runs any), by when startup has grown it to 2 × 8 MB; V8
+ * shrinks it to 2 × 1 MB after some idle seconds.
  *
  * Why: under a high allocation rate V8 grows the young generation to tens of MB, and the download
  * stage allocates fast — every socket read of a streamed video is a fresh 64 KiB buffer. A larger
  * young generation means rarer scavenges, so both the heap and the dead buffers it has not yet swept
- * stay resident: streaming 4 × 256 MiB took the process from ≈ 150 MB to ≈ 300 MB; with the growth
- * factor at 1 the same run peaks near 210 MB, no slower. Submit and poll gain nothing from it, so they
- * keep V8's default. A heuristic knob, read at each growth decision, so it can be set at run time, so
- * it needs no CLI flag (which every way of starting the worker would have to repeat).
+ * stay resident: streaming 4 × 256 MiB took the process from ≈ 150 MB to ≈ 300 MB. Not 1 (no growth
+ * at all, as before): a worker that had idled long enough for the shrink then streamed with a 1 MB
+ * young generation for good — scavenges every MB, their survivors promoted, full GCs — at 2.5× the
+ * CPU and half the speed. The download bench's worker idled 20 s before its 8 × 256 MiB (2 runs
+ * each): growth factor 1 → 0.57–0.58 of the plain copy, 2 → 0.74–0.76 (no lean heap at all: 0.77);
+ * fresh, 1.0–1.06 and 0.99–1.27; peak 135–137 and 138–141 MB. Submit and poll gain nothing from it,
+ * so they keep V8's default. A heuristic knob, read at each growth decision, so it can be set at run
+ * time, so it needs no CLI flag (which every way of starting the worker would have to repeat).
  *
  * The same processes keep WebAssembly in its baseline tier (below), pace young-generation collections
  * by ArrayBuffer memory (`startGcPacer`) and collect startup's garbage once ready (`settleHeap`).
@@ -29,7 +33,7 @@ export function wantsLeanHeap(argv: readonly string[], env: Record<string, strin
 }
 
 export const leanHeap = wantsLeanHeap(process.argv.slice(2), process.env);
-if (leanHeap) setFlagsFromString('--semi-space-growth-factor=1');
+if (leanHeap) setFlagsFromString('--semi-space-growth-factor=2');
 
 /**
  * V8 flags that keep WebAssembly in Liftoff, its baseline compiler. Why: fetch parses HTTP with

@@ -191,3 +191,27 @@ describe('settleHeap in a started worker', () => {
     expect(poll.some((l) => l.includes('Scavenge') || l.includes('Mark-Compact'))).toBe(true);
   }, 60_000);
 });
+
+describe('young generation after an idle shrink (lean heap)', () => {
+  it('grows again under load, so a worker that idled does not stream with a 1 MB young generation', async () => {
+    // Started at 1 MB, where V8 leaves an idle process's young generation; then objects that live
+    // across a few scavenges, as a busy stage's do. At growth factor 1 it stayed at 1–2 MB for good
+    // and a download that followed ran at half speed on 2.5× the CPU (see lean-heap.ts).
+    const leanHeap = new URL('../src/lean-heap.ts', import.meta.url).href;
+    const script = `
+      await import(${JSON.stringify(leanHeap)});
+      const { getHeapSpaceStatistics } = await import('node:v8');
+      const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      const before = size();
+      const keep = new Array(20_000);
+      for (let i = 0; i < 200_000; i++) keep[i % keep.length] = { i, s: 'x'.repeat(16) };
+      console.log(JSON.stringify({ before, after: size() }));`;
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--min-semi-space-size=1', '--input-type=module', '-e', script],
+      { env: { ...process.env, REELAY_LEAN_HEAP: 'true' } },
+    );
+    const { before, after } = JSON.parse(stdout) as { before: number; after: number };
+    expect(after).toBeGreaterThanOrEqual(4 * before);
+  });
+});
