@@ -115,6 +115,27 @@ describe('infra/Dockerfile', () => {
     expect(APPS.map((a) => a.entry)).toContain(command[1]);
   });
 
+  it('warms the worker launcher’s compile cache at build time, where the worker reads it as a non-root user', () => {
+    const runtime = stages().at(-1);
+    const instructions = runtime?.instructions ?? [];
+    const env = instructions
+      .filter((i) => i.getKeyword() === 'ENV')
+      .map(text)
+      .join(' ');
+    const cacheDir = /NODE_COMPILE_CACHE=(\S+)/.exec(env)?.[1];
+    expect(cacheDir).toMatch(/^\/app\//);
+    const worker = APPS.find((a) => a.entry.includes('reelay-worker'))?.entry;
+    expect(worker).toBeDefined();
+    const warm = instructions.findIndex(
+      (i) => i.getKeyword() === 'RUN' && text(i).startsWith(`node ${worker} --help`),
+    );
+    const user = instructions.findIndex((i) => i.getKeyword() === 'USER');
+    // After the sources are copied in (the cache is keyed by their content), before the user switch.
+    const copy = instructions.findIndex((i) => i.getKeyword() === 'COPY');
+    expect(warm).toBeGreaterThan(copy);
+    expect(warm).toBeLessThan(user);
+  });
+
   it('ships no test fixtures: no app has @reelay/testing as a production dependency', () => {
     for (const app of readdirSync(repoPath('apps'))) {
       const pkg = asRecord(JSON.parse(readFileSync(repoPath('apps', app, 'package.json'), 'utf8')), app);

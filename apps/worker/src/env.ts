@@ -1,6 +1,13 @@
 import { DEFAULT_PREFIX, STAGES, type Stage, envField, parseEnv } from '@reelay/core';
 import { z } from 'zod';
 
+/**
+ * Time allowed after REELAY_SHUTDOWN_TIMEOUT_MS for closing the queues and flushing logs and traces
+ * before the process exits anyway (main.ts): it exits within the sum, which a deployment's stop grace
+ * must exceed (25 s + 5 s inside the manifests' 45 s).
+ */
+export const SHUTDOWN_SLACK_MS = 5_000;
+
 /** The worker's whole environment, parsed once at start. One comment per variable. */
 export const workerEnvSchema = z.object({
   /** Redis holding the queues, records and limits. */

@@ -10,14 +10,8 @@ import {
   tenantSecrets,
 } from '@reelay/pipeline';
 import { buildContext } from './context.ts';
-import { loadWorkerEnv, parseStages } from './env.ts';
+import { SHUTDOWN_SLACK_MS, loadWorkerEnv, parseStages } from './env.ts';
 import { startHealthServer } from './health.ts';
-
-/**
- * Time allowed after REELAY_SHUTDOWN_TIMEOUT_MS for closing the queues and flushing logs and traces
- * before the process exits anyway. 25 s + 5 s stays inside the manifests' 45 s termination grace.
- */
-const SHUTDOWN_SLACK_MS = 5_000;
 
 const USAGE = `usage: reelay-worker [--stage all|submit|poll|download[,…]]
 

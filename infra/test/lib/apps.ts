@@ -8,7 +8,12 @@
 import { apiEnvSchema, loadApiEnv } from '../../../apps/api/src/env.ts';
 import { dashboardEnvSchema, loadDashboardEnv } from '../../../apps/dashboard/src/env.ts';
 import { parseFlags } from '../../../apps/provider-sim/src/cli-flags.ts';
-import { loadWorkerEnv, parseStages, workerEnvSchema } from '../../../apps/worker/src/env.ts';
+import {
+  SHUTDOWN_SLACK_MS,
+  loadWorkerEnv,
+  parseStages,
+  workerEnvSchema,
+} from '../../../apps/worker/src/env.ts';
 import {
   TRACING_VARIABLES,
   tracingOptionsFromEnv,
@@ -21,7 +26,7 @@ export interface Resolved {
   port: number;
   /** Paths answering liveness / readiness probes. */
   health: { live: string; ready: string };
-  /** How long the process may take after SIGTERM, ms (worker: also its BullMQ lock). */
+  /** How long the process may take after SIGTERM, ms (worker: its hard bound, and its BullMQ lock). */
   stopMs: number;
 }
 
@@ -71,7 +76,10 @@ export const APPS: readonly AppSpec[] = [
       return {
         port: parsed.REELAY_WORKER_PORT,
         health: HEALTH,
-        stopMs: Math.max(parsed.REELAY_SHUTDOWN_TIMEOUT_MS, parsed.REELAY_LOCK_DURATION_MS),
+        stopMs: Math.max(
+          parsed.REELAY_SHUTDOWN_TIMEOUT_MS + SHUTDOWN_SLACK_MS,
+          parsed.REELAY_LOCK_DURATION_MS,
+        ),
       };
     },
   },
