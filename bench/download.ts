@@ -3,10 +3,9 @@ import { setTimeout } from 'node:timers/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchOptions, resolveBenchOptions } from './lib/bench-options.ts';
-import { trackCompletions } from './lib/completions.ts';
 import { plainCopy } from './lib/plain-copy.ts';
 import { procMemoryMb } from './lib/process.ts';
-import { type Stack, benchTmpParent, startStack } from './lib/reelay-stack.ts';
+import { type Stack, benchTmpParent, startStack, trackStored } from './lib/reelay-stack.ts';
 
 /** How often the download worker's resident memory is sampled, ms (VmHWM at the end catches spikes between). */
 const RSS_SAMPLE_MS = 50;
@@ -102,17 +101,7 @@ function envIdleMs(): number {
 
 /** Enqueues `downloadCount` videos and waits until all are stored: bytes ÷ (first download start → last stored). */
 async function downloadBatch(stack: Stack, options: BenchOptions, prompt: string): Promise<Batch> {
-  const tracker = await trackCompletions({
-    redisUrl: stack.redis.url,
-    prefix: stack.prefix,
-    queue: 'download',
-    count: options.downloadCount,
-    timeoutMs: options.runTimeoutMs,
-    check: async () => {
-      const failed = await stack.store.countByStatus('failed');
-      return failed > 0 ? `${failed} download(s) failed` : undefined;
-    },
-  });
+  const tracker = await trackStored(stack, options.downloadCount, options.runTimeoutMs);
   let ids: string[];
   try {
     ids = await stack.enqueue(

@@ -1,9 +1,8 @@
 import type { BenchOptions } from './bench-options.ts';
-import { trackCompletions } from './completions.ts';
 import type { GenerationRecord } from './deps.ts';
 import { type PollRequest, runFixedPoller } from './fixed-poller.ts';
 import { type ProviderTimes, providerTimes } from './provider-clock.ts';
-import { type Stack, startStack } from './reelay-stack.ts';
+import { type Stack, startStack, trackStored } from './reelay-stack.ts';
 import { mean, percentile } from './stats.ts';
 
 /** Realistic clips: the simulator's duration model draws each from its own log-normal. */
@@ -127,17 +126,7 @@ async function pushAll(
   requests: PollRequest[],
   options: BenchOptions,
 ): Promise<GenerationRecord[]> {
-  const tracker = await trackCompletions({
-    redisUrl: stack.redis.url,
-    prefix: stack.prefix,
-    queue: 'download',
-    count: requests.length,
-    timeoutMs: options.runTimeoutMs,
-    check: async () => {
-      const failed = await stack.store.countByStatus('failed');
-      return failed > 0 ? `${failed} generation(s) failed` : undefined;
-    },
-  });
+  const tracker = await trackStored(stack, requests.length, options.runTimeoutMs);
   try {
     const ids = await stack.enqueue(
       requests.map(({ prompt, seconds }) => ({ prompt, seconds: seconds as '4' | '8' | '12' })),

@@ -13,6 +13,7 @@ import {
   resolvePipelineOptions,
   startSimulator,
 } from './deps.ts';
+import { type CompletionTracker, trackCompletions } from './completions.ts';
 import type { NodeProcess } from './process.ts';
 import { type BenchRedis, startBenchRedis } from './redis.ts';
 import { startApiProcess, startWorkerProcess } from './workers.ts';
@@ -147,4 +148,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await close();
     throw error;
   }
+}
+
+/**
+ * Waits for `count` generations of this stack to be stored (their download jobs completed), giving up
+ * early, naming the count, once any generation failed. Start it before enqueuing.
+ */
+export function trackStored(stack: Stack, count: number, timeoutMs: number): Promise<CompletionTracker> {
+  return trackCompletions({
+    redisUrl: stack.redis.url,
+    prefix: stack.prefix,
+    queue: 'download',
+    count,
+    timeoutMs,
+    check: async () => {
+      const failed = await stack.store.countByStatus('failed');
+      return failed > 0 ? `${failed} generation(s) failed` : undefined;
+    },
+  });
 }
