@@ -1,59 +1,25 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { enqueueGeneration, resolvePipelineOptions } from '@reelay/pipeline';
 import { waitFor } from '@reelay/testing';
-import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CALLBACK_ENV, type CallbackReceiver, startCallbackReceiver } from './callback-receiver.ts';
 import { type Harness, createHarness } from './harness.ts';
 
 // Completion and failure callbacks end to end: every stage in its own worker process, each with the
-// signing secret (so each also runs the notify stage), a receiver on 127.0.0.1 (allowed by the callback policy, as an
-// internal receiver would be) that checks each delivery with the standardwebhooks library.
-
-const SECRET = `whsec_${Buffer.from('worker-callbacks-test-secret-0123').toString('base64')}`;
-const CALLBACK_ENV = {
-  REELAY_CALLBACK_SECRET: SECRET,
-  REELAY_CALLBACK_ALLOW: '127.0.0.1',
-  REELAY_CALLBACK_ALLOW_HTTP: 'true',
-};
-
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  payload: { type: string; data: { id: string; status: string; error?: { code: string } } };
-}
+// signing secret (so each also runs the notify stage), and a receiver that checks each delivery's
+// signature (callback-receiver.ts).
 
 let h: Harness | undefined;
-let receiver: Server | undefined;
+let receiver: CallbackReceiver | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
+  await receiver?.close();
   receiver = undefined;
 });
 
-async function startReceiver(): Promise<{ url: string; deliveries: Delivery[] }> {
-  const deliveries: Delivery[] = [];
-  const verifier = new Webhook(SECRET);
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      // A bad signature throws: the delivery is answered 400 and not counted.
-      try {
-        const payload = verifier.verify(body, req.headers as Record<string, string>) as Delivery['payload'];
-        deliveries.push({ headers: req.headers, payload });
-        res.end('ok');
-      } catch {
-        res.statusCode = 400;
-        res.end('bad signature');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-  const { port } = receiver.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/hook`, deliveries };
+async function startReceiver(): Promise<CallbackReceiver> {
+  receiver = await startCallbackReceiver();
+  return receiver;
 }
 
 describe('callbacks, end to end', () => {

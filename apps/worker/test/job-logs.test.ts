@@ -1,7 +1,7 @@
-import { type Server, createServer } from 'node:http';
 import { enqueueGeneration, resolvePipelineOptions } from '@reelay/pipeline';
 import { waitFor } from '@reelay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CALLBACK_ENV, type CallbackReceiver, startCallbackReceiver } from './callback-receiver.ts';
 import { type Harness, createHarness } from './harness.ts';
 
 // An operator follows one generation by grepping its id: every line a stage job writes must also say
@@ -10,12 +10,7 @@ import { type Harness, createHarness } from './harness.ts';
 // failed job attempts) and then failing a video outright (a resubmit, a failed generation and its
 // failure callback): the warn and error lines are the ones read in an incident.
 
-const CALLBACK_ENV = {
-  REELAY_CALLBACK_SECRET: `whsec_${Buffer.from('job-logs-test-callback-secret-0123').toString('base64')}`,
-  REELAY_CALLBACK_ALLOW: '127.0.0.1',
-  REELAY_CALLBACK_ALLOW_HTTP: 'true',
-  REELAY_MAX_RESUBMITS: '1',
-};
+const WORKER_ENV = { ...CALLBACK_ENV, REELAY_MAX_RESUBMITS: '1' };
 const STAGES = ['submit', 'poll', 'download', 'notify'];
 const JOB_FIELDS = ['generationId', 'providerVideoId', 'stage', 'attempt'];
 /** Submit lines written once the provider has given a video id (before it, the id cannot be known). */
@@ -34,28 +29,13 @@ interface JobLine {
 }
 
 let h: Harness | undefined;
-let receiver: Server | undefined;
+let receiver: CallbackReceiver | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
-  await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
+  await receiver?.close();
   receiver = undefined;
 });
-
-/** A callback receiver on 127.0.0.1 that accepts everything and counts the deliveries. */
-async function startReceiver(): Promise<{ url: string; received: () => number }> {
-  let count = 0;
-  receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      count++;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
-  const { port } = receiver.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/hook`, received: () => count };
-}
 
 function jobLines(lines: string[]): JobLine[] {
   const out: JobLine[] = [];
@@ -77,10 +57,11 @@ function needsVideoId(line: JobLine): boolean {
 
 describe('stage job log lines', () => {
   it('carry generationId, providerVideoId, stage and attempt on every line, warn and error included', async () => {
-    const { url, received } = await startReceiver();
+    receiver = await startCallbackReceiver();
+    const { url, deliveries } = receiver;
     // The harness's simulator seed draws a 5xx for the very first provider request (a create), so a
     // failed attempt and its retry happen on every run, more at random after it.
-    h = await createHarness({ serverErrorRate: 0.3 }, CALLBACK_ENV);
+    h = await createHarness({ serverErrorRate: 0.3 }, WORKER_ENV);
     const harness = h;
     const workers = await Promise.all(['submit', 'poll', 'download'].map((s) => harness.start(s)));
     const producer = { store: h.store, queues: h.queues, options: resolvePipelineOptions() };
@@ -95,7 +76,7 @@ describe('stage job log lines', () => {
     await h.sim.configure({ serverErrorRate: 0, failureRate: 1, failureCode: 'internal_error' });
     const [failed] = await h.waitAll([await enqueue('clip d')]);
     expect(failed?.error?.code).toBe('provider_failed');
-    await waitFor(() => received() === 4, { timeoutMs: 20_000, message: 'four callbacks delivered' });
+    await waitFor(() => deliveries.length === 4, { timeoutMs: 20_000, message: 'four callbacks delivered' });
     // Stopped first, so every line (the stage-end lines come after the job) has been written.
     await Promise.all(workers.map((w) => w.stop()));
 
